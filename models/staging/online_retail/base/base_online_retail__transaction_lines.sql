@@ -1,0 +1,78 @@
+{#
+    Every raw transaction line, typed, with the reason it cannot feed customer marts
+    (NULL when it can). stg_online_retail__transactions keeps the usable lines and
+    stg_online_retail__rejected_lines the rest: raw lines = clean lines + rejected lines.
+#}
+{%- set raw_columns = [
+    'InvoiceNo', 'StockCode', 'Description', 'Quantity',
+    'InvoiceDate', 'UnitPrice', 'CustomerID', 'Country',
+] -%}
+{%- set raw_aliases = [] -%}
+{%- for column in raw_columns -%}{%- do raw_aliases.append('raw_' ~ column | lower) -%}{%- endfor -%}
+
+with
+
+source as (
+
+    select
+        {%- for column in raw_columns %}
+        cast({{ column }} as {{ dbt.type_string() }}) as raw_{{ column | lower }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ source('online_retail', 'transactions') }}
+
+),
+
+parsed as (
+
+    select
+        *,
+        upper({{ clean_text('raw_invoiceno') }}) as invoice_no,
+        upper({{ clean_text('raw_stockcode') }}) as stock_code,
+        {{ clean_text('raw_description') }} as description,
+        {{ dbt.safe_cast(clean_text('raw_quantity'), api.Column.translate_type('integer')) }} as quantity,
+        {{ parse_invoice_timestamp('raw_invoicedate') }} as invoiced_at,
+        {{ dbt.safe_cast(clean_text('raw_unitprice'), 'decimal(18, 4)') }} as unit_price_gbp,
+        {{ normalise_customer_id('raw_customerid') }} as customer_id,
+        coalesce({{ clean_text('raw_country') }}, 'Unspecified') as country,
+        {{ raw_row_hash(raw_aliases) }} as row_hash
+    from source
+
+),
+
+counted as (
+
+    select
+        *,
+        row_number() over (partition by row_hash order by row_hash) as occurrence
+    from parsed
+
+),
+
+final as (
+
+    select
+        *,
+        row_hash || '-' || occurrence as raw_row_id,
+        case
+            when invoice_no is null then 'missing_invoice_no'
+            when invoiced_at is null then 'unparseable_invoice_date'
+            when quantity is null then 'non_numeric_quantity'
+            when unit_price_gbp is null then 'non_numeric_unit_price'
+            when stock_code is null then 'missing_stock_code'
+            when customer_id is null then 'missing_customer_id'
+            when occurrence > 1 then 'duplicate_line'
+        end as rejection_reason,
+        case
+            when invoice_no is null then 'InvoiceNo is empty'
+            when invoiced_at is null then 'InvoiceDate is not a known date layout: ' || coalesce(raw_invoicedate, '<empty>')
+            when quantity is null then 'Quantity is not a whole number: ' || coalesce(raw_quantity, '<empty>')
+            when unit_price_gbp is null then 'UnitPrice is not a number: ' || coalesce(raw_unitprice, '<empty>')
+            when stock_code is null then 'StockCode is empty'
+            when customer_id is null then 'CustomerID is empty'
+            when occurrence > 1 then 'exact copy of an earlier line (occurrence ' || occurrence || ')'
+        end as rejection_detail
+    from counted
+
+)
+
+select * from final

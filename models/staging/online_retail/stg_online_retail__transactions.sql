@@ -1,0 +1,42 @@
+with
+
+lines as (
+
+    select
+        raw_row_id,
+        invoice_no,
+        stock_code,
+        description,
+        quantity,
+        unit_price_gbp,
+        invoiced_at,
+        customer_id,
+        country
+    from {{ ref('base_online_retail__transaction_lines') }}
+    where rejection_reason is null
+
+),
+
+final as (
+
+    select
+        raw_row_id as transaction_line_id,
+        invoice_no,
+        stock_code,
+        description,
+        quantity,
+        unit_price_gbp,
+        cast(quantity * unit_price_gbp as decimal(18, 4)) as line_amount_gbp,
+        invoiced_at,
+        cast(invoiced_at as date) as invoice_date,
+        customer_id,
+        country,
+        invoice_no like 'C%' as is_cancellation,
+        invoice_no like 'C%' or quantity < 0 as is_return,
+        invoice_no like 'A%' as is_adjustment,
+        unit_price_gbp = 0 as is_zero_price
+    from lines
+
+)
+
+select * from final
