@@ -95,6 +95,12 @@ def choose_k(
         tied = [i for i in np.flatnonzero(qualifies) if sil[i] >= best - silhouette_tolerance]
         chosen = min(tied)
         k = ks[chosen]
+        for i in np.flatnonzero(qualifies):
+            if i != chosen:
+                notes[ks[i]] = (
+                    f"qualifies; silhouette {_fmt(sil[i])} vs {_fmt(sil[chosen])} for k={k}"
+                    + (" (within tolerance, smaller k preferred)" if i in tied else "")
+                )
         reason = (
             f"highest silhouette ({_fmt(sil[chosen])}) among k with stability >= "
             f"{min_stability} and smallest segment share >= {min_segment_share}"
