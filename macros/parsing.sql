@@ -63,3 +63,10 @@
 {% macro normalise_customer_id(column) -%}
     regexp_replace({{ clean_text(column) }}, '\.0+$', '')
 {%- endmacro %}
+
+{# Select each raw column as text, named raw_<column in lower case>. #}
+{% macro raw_text_columns(columns) -%}
+    {%- for column in columns %}
+    cast({{ column }} as {{ dbt.type_string() }}) as raw_{{ column | lower }}{{ "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}

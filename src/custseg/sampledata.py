@@ -72,7 +72,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import io
 import queue
 import threading
 from collections.abc import Iterator, Sequence
@@ -203,7 +202,9 @@ def generate_smartcart_customers(
     p_kid = np.clip(0.42 + 0.012 * (year - 1969), 0.05, 0.85)
     kid = (rng.random(n) < p_kid).astype(np.int64)
     kid += (kid == 1) & (rng.random(n) < 0.045)
-    p_teen = np.interp(year, [1940, 1950, 1955, 1970, 1975, 1985], [0.3, 0.48, 0.72, 0.70, 0.5, 0.02])
+    p_teen = np.interp(
+        year, [1940, 1950, 1955, 1970, 1975, 1985], [0.3, 0.48, 0.72, 0.70, 0.5, 0.02]
+    )
     teen = (rng.random(n) < p_teen).astype(np.int64)
     teen += (teen == 1) & (rng.random(n) < 0.05)
 
@@ -234,7 +235,7 @@ def generate_smartcart_customers(
         values[col] = np.clip(np.round(np.expm1(log_v)), 0, top).astype(np.int64)
     recency = rng.integers(0, 100, n)
     wine_z = (np.log1p(values["MntWines"]) - 4.6) / 1.5
-    p_resp = 1 / (1 + np.exp(-(-2.2 + 0.9 * wine_z - 0.02 * (recency - 49) - 0.5 * teen)))
+    p_resp = 1 / (1 + np.exp(-(-1.85 + 0.9 * wine_z - 0.02 * (recency - 49) - 0.5 * teen)))
     response = (rng.random(n) < p_resp).astype(np.int64)
     complain = (rng.random(n) < 0.0094).astype(np.int64)
 
@@ -374,22 +375,27 @@ _CATEGORIES: dict[str, tuple[float, tuple[tuple[str, float, float], ...]]] = {
                      ("ALARM CLOCK", 3.7, 4.9), ("DOORMAT", 6.7, 8.3), ("COAT HANGER", 0.8, 2.0),
                      ("WALL HOOK", 0.8, 2.5), ("DOORSTOP", 3.7, 6.0), ("MIRROR", 2.1, 9.9),
                      ("VASE", 1.2, 6.0), ("DRAWER KNOB", 1.2, 1.8), ("STORAGE TIN", 1.6, 5.0),
-                     ("HOT WATER BOTTLE", 3.3, 5.0), ("BUNTING", 1.6, 3.7), ("HEART WICKER", 1.2, 3.0),
-                     ("TRINKET BOX", 1.2, 2.5), ("BOTTLE", 0.8, 2.0))),
+                     ("HOT WATER BOTTLE", 3.3, 5.0), ("BUNTING", 1.6, 3.7),
+                     ("HEART WICKER", 1.2, 3.0), ("TRINKET BOX", 1.2, 2.5),
+                     ("BOTTLE", 0.8, 2.0))),
     "garden": (0.06, (("PLANT POT", 0.8, 3.7), ("WATERING CAN", 1.2, 4.9),
-                      ("BIRD FEEDER", 1.6, 4.9), ("GARDEN MARKER", 0.4, 1.0), ("HERB POT", 0.8, 2.5),
-                      ("PLANTER", 2.9, 8.5), ("WIND CHIME", 1.2, 3.8), ("PICNIC BASKET", 4.9, 9.9))),
+                      ("BIRD FEEDER", 1.6, 4.9), ("GARDEN MARKER", 0.4, 1.0),
+                      ("HERB POT", 0.8, 2.5), ("PLANTER", 2.9, 8.5), ("WIND CHIME", 1.2, 3.8),
+                      ("PICNIC BASKET", 4.9, 9.9))),
     "children": (0.10, (("TOY", 0.4, 2.5), ("PARTY BAG", 0.4, 1.7), ("DOLLY", 2.1, 5.0),
-                        ("JIGSAW", 0.4, 3.8), ("SKIPPING ROPE", 1.2, 1.5), ("SPINNING TOP", 0.4, 1.0),
+                        ("JIGSAW", 0.4, 3.8), ("SKIPPING ROPE", 1.2, 1.5),
+                        ("SPINNING TOP", 0.4, 1.0),
                         ("TEA SET", 4.9, 9.9), ("PAINT SET", 0.6, 1.7), ("BALLOONS", 0.2, 0.7),
                         ("PARTY INVITES", 0.8, 1.3), ("SOFT TOY", 2.5, 5.0),
                         ("PARTY PLATES", 0.8, 1.7))),
-    "stationery": (0.10, (("NOTEBOOK", 0.8, 2.5), ("PENCILS", 0.2, 0.9), ("STICKER SHEET", 0.4, 0.9),
+    "stationery": (0.10, (("NOTEBOOK", 0.8, 2.5), ("PENCILS", 0.2, 0.9),
+                          ("STICKER SHEET", 0.4, 0.9),
                           ("ERASER", 0.2, 0.4), ("PEN", 0.4, 0.9), ("MEMO PAD", 0.6, 1.7),
                           ("JOURNAL", 1.6, 5.0), ("POSTCARD", 0.2, 0.5), ("RULER", 0.3, 0.6),
                           ("PENCIL CASE", 1.2, 2.5))),
     "furniture": (0.02, (("CABINET", 19.0, 165.0), ("CHEST OF DRAWERS", 35.0, 295.0),
-                         ("SHELF", 8.5, 39.0), ("DOLLS HOUSE", 12.7, 35.0), ("SIDE TABLE", 25.0, 125.0),
+                         ("SHELF", 8.5, 39.0), ("DOLLS HOUSE", 12.7, 35.0),
+                         ("SIDE TABLE", 25.0, 125.0),
                          ("BENCH", 35.0, 175.0))),
 }  # fmt: skip
 
@@ -415,7 +421,9 @@ _SPECIALS: tuple[tuple[str, str], ...] = (
     ("DCGSSBOY", "BOYS PARTY BAG"),
 )
 _N_PRODUCT_CODES = 3_700
-_SMALL_PRICES = np.array([190, 210, 250, 290, 360, 390, 420, 550, 590, 650, 720, 790, 830, 850, 950])
+_SMALL_PRICES = np.array(
+    [190, 210, 250, 290, 360, 390, 420, 550, 590, 650, 720, 790, 830, 850, 950]
+)
 
 
 def _snap_price(gbp: np.ndarray) -> np.ndarray:
@@ -537,8 +545,8 @@ _COUNTRIES: tuple[tuple[str, float, float], ...] = (
     ("Greece", 4, 0.4), ("Unspecified", 4, 0.5), ("EIRE", 3, 6.0), ("Malta", 2, 0.6),
     ("United Arab Emirates", 2, 0.4), ("Bahrain", 2, 0.2), ("Iceland", 1, 1.5),
     ("Lithuania", 1, 0.4), ("Lebanon", 1, 0.5), ("Brazil", 1, 0.4), ("Czech Republic", 1, 0.3),
-    ("RSA", 1, 0.6), ("Saudi Arabia", 1, 0.1), ("Singapore", 1, 2.0), ("European Community", 1, 0.6),
-    ("Hong Kong", 0.5, 1.0),
+    ("RSA", 1, 0.6), ("Saudi Arabia", 1, 0.1), ("Singapore", 1, 2.0),
+    ("European Community", 1, 0.6), ("Hong Kong", 0.5, 1.0),
 )  # fmt: skip
 _UK = "United Kingdom"
 _UK_CUSTOMER_WEIGHT = 3950.0  # against ~420 for all the others together (full file)
@@ -693,19 +701,20 @@ def _format_dates(day: np.ndarray, minute: np.ndarray, date_style: DateStyle) ->
     return s
 
 
-_PRICE_FRAC: dict[str, pa.Array] = {}
+@lru_cache(maxsize=2)
+def _price_fractions(date_style: DateStyle) -> pa.Array:
+    """Decimal part per number of mills 0..999: ``.55``, ``.5``, ``.001``; 0 is ``.0`` or ``""``."""
+    frac = [f"{k / 1000:.3f}"[1:].rstrip("0") for k in range(1000)]
+    frac[0] = ".0" if date_style == "iso" else ""
+    return pa.array(frac, pa.string())
 
 
 def _format_prices(mills: np.ndarray, date_style: DateStyle) -> pa.Array:
     """Prices like the real files: iso ``40.0``/``2.55``/``0.001``; mixed ``40``/``2.5``."""
-    if date_style not in _PRICE_FRAC:
-        frac = [f"{k / 1000:.3f}"[1:].rstrip("0") for k in range(1000)]
-        frac[0] = ".0" if date_style == "iso" else ""
-        _PRICE_FRAC[date_style] = pa.array(frac, pa.string())
     a = np.abs(mills)
     sign = pa.array(np.where(mills < 0, "-", ""), pa.string())
     ints = pa.array(a // 1000).cast(pa.string())
-    return pc.binary_join_element_wise(sign, ints, _PRICE_FRAC[date_style].take(a % 1000), "")
+    return pc.binary_join_element_wise(sign, ints, _price_fractions(date_style).take(a % 1000), "")
 
 
 # =============================================================================================
@@ -889,8 +898,12 @@ class _TxGenerator:
             item[at] = self.cat.special[code]
             plain[at] = False
             if code == "POST":
-                qty[at] = rng.choice([1, 2, 3, 4, 5, 6], size=len(at), p=[.4, .3, .15, .08, .04, .03])
-                price[at] = rng.choice([18, 15, 40, 28, 20], size=len(at), p=[.6, .12, .12, .1, .06])
+                qty[at] = rng.choice(
+                    [1, 2, 3, 4, 5, 6], size=len(at), p=[0.4, 0.3, 0.15, 0.08, 0.04, 0.03]
+                )
+                price[at] = rng.choice(
+                    [18, 15, 40, 28, 20], size=len(at), p=[0.6, 0.12, 0.12, 0.1, 0.06]
+                )
                 price[at] *= 1000
             else:
                 qty[at] = 1
@@ -927,7 +940,9 @@ class _TxGenerator:
         replace(counts["PADS"], "PADS", 1, 1)
         girl = rng.random(counts["DCGSS"]) < 0.55
         at = replace(counts["DCGSS"], None, 1, 3_290, prefer_guest=True)
-        item[at] = np.where(girl[: len(at)], self.cat.special["DCGSSGIRL"], self.cat.special["DCGSSBOY"])
+        item[at] = np.where(
+            girl[: len(at)], self.cat.special["DCGSSGIRL"], self.cat.special["DCGSSBOY"]
+        )
         gifts = free[taken:][~guest[inv[free[taken:]]]][: counts["free_gift"]]
         price[gifts], plain[gifts] = 0, False  # free gift with a customer, price 0
         parts.append(_Lines(inv, item, qty, price, null_desc, pos.astype(float), plain))
@@ -955,8 +970,8 @@ class _TxGenerator:
         for key, sign in (("adjust_neg", -1), ("adjust_pos", 1)):
             n = counts[key]
             it = self._items(rng, n)
-            single(it, sign * _QTY[rng.integers(0, 12, n)], np.zeros(n, np.int64), np.zeros(n, bool),
-                   kind=0, null=True)  # fmt: skip
+            qty_adj = sign * _QTY[rng.integers(0, 12, n)]
+            single(it, qty_adj, np.zeros(n, np.int64), np.zeros(n, bool), kind=0, null=True)
         n = counts["gift"]
         face = np.array([10, 20, 30, 40, 50])
         which = rng.choice(5, size=n, p=[0.25, 0.35, 0.15, 0.15, 0.1])
@@ -1041,7 +1056,8 @@ class _TxGenerator:
             u = rng.uniform(f0, f1, m)
             guest = rng.random(m) < self.guest_p
             cust = np.where(guest, -1, self._pick_customers(rng, u))
-            shift = np.where(guest, self.guest_size_shift, self.cust.size_shift[np.maximum(cust, 0)])
+            shift = self.cust.size_shift[np.maximum(cust, 0)]
+            shift = np.where(guest, self.guest_size_shift, shift)
             s = 1 + np.floor(np.exp(2.45 + shift + 1.15 * rng.standard_normal(m)))
             s = np.minimum(s, 1_100).astype(np.int64)
             us.append(u), cs.append(cust), ss.append(s)
@@ -1238,13 +1254,6 @@ def _csv_bytes(table: pa.Table) -> bytes:
     return lines.buffers()[2].to_pybytes()[start:end]
 
 
-def _open_csv(path: Path) -> BinaryIO:
-    raw = open(path, "wb")  # noqa: SIM115 - closed by the caller
-    if path.name.endswith(".gz"):
-        return gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0)  # type: ignore[return-value]
-    return raw
-
-
 def _write_tables(path: str | Path, columns: Sequence[str], tables: Iterator[pa.Table]) -> int:
     """Write string tables to ``path``; the format is chosen by the extension."""
     path = Path(path)
@@ -1260,42 +1269,47 @@ def _write_tables(path: str | Path, columns: Sequence[str], tables: Iterator[pa.
         return n
     if not (name.endswith(".csv") or name.endswith(".csv.gz")):
         raise ValueError(f"unsupported output extension: {path.name} (.csv, .csv.gz, .parquet)")
-    f = _open_csv(path)
-    if name.endswith(".gz"):
-        # Compress in a thread (zlib releases the GIL) while the next chunk is generated.
-        q: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
-        errors: list[BaseException] = []
-
-        def drain() -> None:
-            try:
-                while (data := q.get()) is not None:
-                    f.write(data)
-            except BaseException as exc:  # pragma: no cover - surfaced below
-                errors.append(exc)
-                while q.get() is not None:
-                    pass
-
-        worker = threading.Thread(target=drain, daemon=True)
-        worker.start()
-        try:
-            q.put((",".join(columns) + "\n").encode())
+    header = (",".join(columns) + "\n").encode()
+    with open(path, "wb") as raw:
+        if not name.endswith(".gz"):
+            raw.write(header)
             for t in tables:
-                q.put(_csv_bytes(t))
+                raw.write(_csv_bytes(t))
                 n += len(t)
-        finally:
-            q.put(None)
-            worker.join()
-            f.close()
-            if isinstance(f, gzip.GzipFile):
-                f.fileobj.close() if f.fileobj else None  # type: ignore[union-attr]
-        if errors:
-            raise errors[0]
-        return n
-    with f:
-        f.write((",".join(columns) + "\n").encode())
+            return n
+        # No file name and mtime 0 in the gzip header: same arguments, same bytes.
+        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
+            return _write_threaded(gz, header, tables)
+
+
+def _write_threaded(out: BinaryIO, header: bytes, tables: Iterator[pa.Table]) -> int:
+    """Write CSV chunks through a thread (zlib releases the GIL) while the next is generated."""
+    q: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+    errors: list[BaseException] = []
+
+    def drain() -> None:
+        while (data := q.get()) is not None:
+            if not errors:
+                try:
+                    out.write(data)
+                except BaseException as exc:  # surfaced in the caller below
+                    errors.append(exc)
+
+    worker = threading.Thread(target=drain, daemon=True)
+    worker.start()
+    n = 0
+    try:
+        q.put(header)
         for t in tables:
-            f.write(_csv_bytes(t))
+            if errors:
+                break
+            q.put(_csv_bytes(t))
             n += len(t)
+    finally:
+        q.put(None)
+        worker.join()
+    if errors:
+        raise errors[0]
     return n
 
 
@@ -1347,18 +1361,42 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--date-style", choices=["iso", "mixed"], default="iso",
                    help="iso: full-file timestamps; mixed: international file's six month-first "
                    "layouts with the 10->22/11->23 quirk (default iso)")  # fmt: skip
-    t.add_argument("--missing-customer-share", type=float, default=None,
-                   help="share of lines without CustomerID (default 0.25 with UK, else 0.04)")
-    t.add_argument("--duplicate-share", type=float, default=None,
-                   help="share of exact duplicate lines (default 0.01 with UK, else 0.0025)")
-    t.add_argument("--cancellation-share", type=float, default=0.017,
-                   help="share of cancellation lines (default 0.017)")
-    t.add_argument("--include-uk", action=argparse.BooleanOptionalAction, default=None,
-                   help="UK customers dominate as in the full file (default: only with iso)")
-    t.add_argument("--inject-bad-rows", action=argparse.BooleanOptionalAction, default=True,
-                   help="replace 6 lines by unparseable ones (default on)")
-    t.add_argument("--chunk-size", type=int, default=500_000,
-                   help="lines per written chunk / Parquet row group (default 500000)")
+    t.add_argument(
+        "--missing-customer-share",
+        type=float,
+        default=None,
+        help="share of lines without CustomerID (default 0.25 with UK, else 0.04)",
+    )
+    t.add_argument(
+        "--duplicate-share",
+        type=float,
+        default=None,
+        help="share of exact duplicate lines (default 0.01 with UK, else 0.0025)",
+    )
+    t.add_argument(
+        "--cancellation-share",
+        type=float,
+        default=0.017,
+        help="share of cancellation lines (default 0.017)",
+    )
+    t.add_argument(
+        "--include-uk",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="UK customers dominate as in the full file (default: only with iso)",
+    )
+    t.add_argument(
+        "--inject-bad-rows",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="replace 6 lines by unparseable ones (default on)",
+    )
+    t.add_argument(
+        "--chunk-size",
+        type=int,
+        default=500_000,
+        help="lines per written chunk / Parquet row group (default 500000)",
+    )
     sm = sub.add_parser("sample", help="regenerate the bundled sample files byte for byte")
     sm.add_argument("--out-dir", type=Path, default=Path("data/sample"),
                     help="directory (default data/sample)")  # fmt: skip

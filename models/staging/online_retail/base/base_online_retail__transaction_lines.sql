@@ -14,10 +14,7 @@ with
 
 source as (
 
-    select
-        {%- for column in raw_columns %}
-        cast({{ column }} as {{ dbt.type_string() }}) as raw_{{ column | lower }}{{ "," if not loop.last }}
-        {%- endfor %}
+    select {{ raw_text_columns(raw_columns) }}
     from {{ source('online_retail', 'transactions') }}
 
 ),
@@ -64,7 +61,8 @@ final as (
         end as rejection_reason,
         case
             when invoice_no is null then 'InvoiceNo is empty'
-            when invoiced_at is null then 'InvoiceDate is not a known date layout: ' || coalesce(raw_invoicedate, '<empty>')
+            when invoiced_at is null
+                then 'InvoiceDate is not a known date layout: ' || coalesce(raw_invoicedate, '<empty>')
             when quantity is null then 'Quantity is not a whole number: ' || coalesce(raw_quantity, '<empty>')
             when unit_price_gbp is null then 'UnitPrice is not a number: ' || coalesce(raw_unitprice, '<empty>')
             when stock_code is null then 'StockCode is empty'

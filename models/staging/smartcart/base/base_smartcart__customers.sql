@@ -34,10 +34,7 @@ with
 
 source as (
 
-    select
-        {%- for column in raw_columns %}
-        cast({{ column }} as {{ dbt.type_string() }}) as raw_{{ column | lower }}{{ "," if not loop.last }}
-        {%- endfor %}
+    select {{ raw_text_columns(raw_columns) }}
     from {{ source('smartcart', 'customers') }}
 
 ),
@@ -51,10 +48,10 @@ parsed as (
         {{ clean_text('raw_marital_status') }} as marital_status_raw,
         {{ parse_day_month_year('raw_dt_customer') }} as enrolled_date,
         {%- for raw, name in integer_columns %}
-        {{ dbt.safe_cast(clean_text('raw_' ~ raw | lower), api.Column.translate_type('integer')) }} as {{ name }},
+            {{ dbt.safe_cast(clean_text('raw_' ~ raw | lower), api.Column.translate_type('integer')) }} as {{ name }},
         {%- endfor %}
         {%- for raw, name in amount_columns %}
-        {{ dbt.safe_cast(clean_text('raw_' ~ raw | lower), 'decimal(18, 2)') }} as {{ name }},
+            {{ dbt.safe_cast(clean_text('raw_' ~ raw | lower), 'decimal(18, 2)') }} as {{ name }},
         {%- endfor %}
         {{ raw_row_hash(raw_aliases) }} as row_hash
     from source
@@ -68,14 +65,14 @@ checked as (
         concat_ws(
             ', ',
             {%- for raw, name in integer_columns + amount_columns %}
-            case when {{ failed_to_parse('raw_' ~ raw | lower, name) }} then '{{ raw }}' end,
+                case when {{ failed_to_parse('raw_' ~ raw | lower, name) }} then '{{ raw }}' end,
             {%- endfor %}
             case when {{ failed_to_parse('raw_id', 'customer_id') }} then 'ID' end
         ) as unparsed_columns,
         concat_ws(
             ', ',
             {%- for raw, name in integer_columns + amount_columns if raw != 'Income' %}
-            case when {{ clean_text('raw_' ~ raw | lower) }} is null then '{{ raw }}' end,
+                case when {{ clean_text('raw_' ~ raw | lower) }} is null then '{{ raw }}' end,
             {%- endfor %}
             case when education_raw is null then 'Education' end,
             case when marital_status_raw is null then 'Marital_Status' end
@@ -103,7 +100,8 @@ final as (
         case
             when {{ clean_text('raw_id') }} is null then 'ID is empty'
             when unparsed_columns <> '' then 'not a number: ' || unparsed_columns
-            when enrolled_date is null then 'Dt_Customer is not a dd-mm-yyyy date: ' || coalesce(raw_dt_customer, '<empty>')
+            when enrolled_date is null
+                then 'Dt_Customer is not a dd-mm-yyyy date: ' || coalesce(raw_dt_customer, '<empty>')
             when missing_columns <> '' then 'empty: ' || missing_columns
             when occurrence > 1 then 'exact copy of an earlier line (occurrence ' || occurrence || ')'
             when has_conflicting_rows then 'ID ' || raw_id || ' appears on rows with different values'
