@@ -84,7 +84,7 @@ final as (
         complain_flag = 1 as has_complained,
         response_flag = 1 as has_responded,
         income is null as is_income_missing,
-        birth_year < {{ var('smartcart_min_plausible_birth_year') }} as is_birth_year_implausible,
+        birth_year < {{ var('smartcart_earliest_plausible_birth_year') }} as is_birth_year_implausible,
         coalesce(income > {{ var('smartcart_max_plausible_income') }}, false) as is_income_implausible
     from categorised
 
