@@ -1,0 +1,25 @@
+{#
+    RFM scoring, shared by both sources.
+
+    quintile_score: a 1-5 score from the value's rank within its partition, 5 best:
+    score = 1 + floor(5 * (rank - 1) / n), with SQL rank() so that equal values share a
+    rank and a score (ties are resolved the same way on every run, and two customers who
+    behave the same are never split by an arbitrary order). Quintiles can be uneven when
+    many customers share a value (e.g. one purchase).
+#}
+{% macro quintile_score(column, partition_by, higher_is_better=true) -%}
+    cast(
+        1 + floor(
+            5.0 * (rank() over (
+                partition by {{ partition_by }}
+                order by {{ column }} {{ 'asc' if higher_is_better else 'desc' }}
+            ) - 1)
+            / count(*) over (partition by {{ partition_by }})
+        ) as {{ dbt.type_int() }}
+    )
+{%- endmacro %}
+
+{# The combined frequency-monetary score the segment rules read: the mean of F and M, rounded up. #}
+{% macro fm_score(f_score, m_score) -%}
+    cast(ceil(({{ f_score }} + {{ m_score }}) / 2.0) as {{ dbt.type_int() }})
+{%- endmacro %}

@@ -1,0 +1,61 @@
+with
+
+customers as (
+
+    select * from {{ ref('int_online_retail_customers_aggregated') }}
+
+),
+
+rfm as (
+
+    select
+        customer_id,
+        r_score,
+        f_score,
+        m_score,
+        fm_score,
+        rfm_cell,
+        rfm_segment
+    from {{ ref('int_customer_rfm_scored') }}
+    where source = 'online_retail'
+
+),
+
+final as (
+
+    select
+        customers.customer_id,
+        customers.country,
+        customers.as_of_date,
+        customers.first_purchase_date,
+        customers.last_purchase_date,
+        customers.recency_days,
+        customers.tenure_days,
+        customers.purchase_invoices as frequency,
+        cast(greatest(customers.net_sales_gbp, 0) as decimal(18, 2)) as monetary_gbp,
+        customers.total_transactions,
+        customers.product_lines as total_product_lines,
+        customers.units_purchased,
+        customers.distinct_products,
+        cast(customers.gross_sales_gbp as decimal(18, 2)) as total_sales_gbp,
+        cast(customers.net_sales_gbp as decimal(18, 2)) as net_sales_gbp,
+        cast(customers.gross_sales_gbp / customers.product_lines as decimal(18, 4)) as average_line_value_gbp,
+        cast(customers.average_basket_value_gbp as decimal(18, 4)) as average_basket_value_gbp,
+        cast(customers.min_basket_value_gbp as decimal(18, 2)) as min_basket_value_gbp,
+        cast(customers.max_basket_value_gbp as decimal(18, 2)) as max_basket_value_gbp,
+        customers.return_lines,
+        cast(customers.returned_value_gbp as decimal(18, 2)) as returned_value_gbp,
+        {{ share_of('customers.returned_value_gbp', 'customers.gross_sales_gbp') }} as return_share,
+        rfm.r_score,
+        rfm.f_score,
+        rfm.m_score,
+        rfm.fm_score,
+        rfm.rfm_cell,
+        rfm.rfm_segment
+    from customers
+    inner join rfm
+        on customers.customer_id = rfm.customer_id
+
+)
+
+select * from final

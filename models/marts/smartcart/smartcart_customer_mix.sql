@@ -1,0 +1,43 @@
+{#
+    Each SmartCart customer's product mix (share of spend in the six categories) and
+    channel mix (share of purchases by deals, web, catalogue and store). Shares are
+    NULL for a customer with no spend (or no purchases): a share of nothing is undefined.
+#}
+
+with
+
+customers as (
+
+    select
+        customer_id,
+        wines_amount,
+        fruits_amount,
+        meat_amount,
+        fish_amount,
+        sweets_amount,
+        gold_amount,
+        total_spend,
+        deals_purchases,
+        web_purchases,
+        catalog_purchases,
+        store_purchases,
+        total_purchases
+    from {{ ref('stg_smartcart__customers') }}
+
+),
+
+final as (
+
+    select
+        customer_id,
+        {%- for category in ['wines', 'fruits', 'meat', 'fish', 'sweets', 'gold'] %}
+            {{ share_of(category ~ '_amount', 'total_spend') }} as {{ category }}_share,
+        {%- endfor %}
+        {%- for channel in ['deals', 'web', 'catalog', 'store'] %}
+            {{ share_of(channel ~ '_purchases', 'total_purchases') }} as {{ channel }}_share{{ "," if not loop.last }}
+        {%- endfor %}
+    from customers
+
+)
+
+select * from final

@@ -1,0 +1,77 @@
+with
+
+customers as (
+
+    select * from {{ ref('int_smartcart_customers_imputed') }}
+
+),
+
+rfm as (
+
+    select
+        customer_id,
+        r_score,
+        f_score,
+        m_score,
+        fm_score,
+        rfm_cell,
+        rfm_segment
+    from {{ ref('int_customer_rfm_scored') }}
+    where source = 'smartcart'
+
+),
+
+reference as (
+
+    select
+        {%- if var('smartcart_reference_date') %}
+            cast('{{ var("smartcart_reference_date") }}' as date) as reference_date
+        {%- else %}
+            cast({{ dbt.dateadd('day', 1, 'max(enrolled_date)') }} as date) as reference_date
+        {%- endif %}
+    from customers
+
+),
+
+final as (
+
+    select
+        customers.customer_id,
+        reference.reference_date,
+        customers.birth_year,
+        extract(year from reference.reference_date) - customers.birth_year as age_years,
+        customers.education_raw,
+        customers.education_level,
+        customers.marital_status_raw,
+        customers.marital_status,
+        customers.is_living_with_partner,
+        customers.kids_at_home,
+        customers.teens_at_home,
+        customers.kids_at_home + customers.teens_at_home as children_at_home,
+        customers.income_imputed as income,
+        customers.is_income_imputed,
+        customers.enrolled_date,
+        {{ dbt.datediff('customers.enrolled_date', 'reference.reference_date', 'day') }} as tenure_days,
+        customers.recency_days,
+        customers.total_spend,
+        customers.total_purchases,
+        customers.web_visits_last_month,
+        customers.has_complained,
+        customers.has_responded,
+        customers.is_birth_year_implausible,
+        customers.is_income_implausible,
+        customers.is_birth_year_implausible or customers.is_income_implausible as is_implausible,
+        rfm.r_score,
+        rfm.f_score,
+        rfm.m_score,
+        rfm.fm_score,
+        rfm.rfm_cell,
+        rfm.rfm_segment
+    from customers
+    inner join rfm
+        on cast(customers.customer_id as {{ dbt.type_string() }}) = rfm.customer_id
+    cross join reference
+
+)
+
+select * from final
