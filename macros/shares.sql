@@ -1,4 +1,20 @@
-{# part / whole as a float; NULL when the whole is 0 (a share of nothing is undefined, not 0). #}
+{#
+    A 64-bit floating-point type. dbt.type_float() is a 32-bit float on DuckDB, too
+    coarse for shares that must add up to 1 within 1e-9.
+#}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'custseg')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}
+    double precision
+{%- endmacro %}
+
+{% macro bigquery__type_double() -%}
+    float64
+{%- endmacro %}
+
+{# part / whole as a double; NULL when the whole is 0 (a share of nothing is undefined, not 0). #}
 {% macro share_of(part, whole) -%}
-    cast({{ part }} as {{ dbt.type_float() }}) / nullif(cast({{ whole }} as {{ dbt.type_float() }}), 0)
+    cast({{ part }} as {{ type_double() }}) / nullif(cast({{ whole }} as {{ type_double() }}), 0)
 {%- endmacro %}

@@ -76,7 +76,9 @@ final as (
         fish_amount,
         sweets_amount,
         gold_amount,
-        wines_amount + fruits_amount + meat_amount + fish_amount + sweets_amount + gold_amount as total_spend,
+        cast(
+            wines_amount + fruits_amount + meat_amount + fish_amount + sweets_amount + gold_amount as decimal(18, 2)
+        ) as total_spend,
         deals_purchases,
         web_purchases,
         catalog_purchases,
