@@ -12,9 +12,17 @@ internal blocks of 65,536 lines, each with its own ``numpy.random.default_rng([s
 block])`` stream, so the content does not depend on ``chunk_size`` (only the Parquet row-group
 layout does). Memory is bounded by one chunk plus one block.
 
-Speed (2 cores, Python 3.11, this module): ~1.5M lines/s in memory (``iter_transaction_chunks``),
-~1.1M lines/s to ``.csv``, ~0.55M lines/s to ``.csv.gz`` (gzip level 6, compressed in a
-writer thread); 10M lines to ``.csv.gz`` in ~18 s (~110 bytes/line compressed to ~27).
+Speed, measured on the 2-core dev box while another job used ~1.2 cores: generating in
+memory (``iter_transaction_chunks``) 1.26M lines/s (30M lines in 24 s, peak RSS 456 MB);
+10M lines to ``.csv.gz`` in 52 s = 0.19M lines/s (44 CPU-s: ~1.1 s/M generating, ~0.6 s/M
+CSV text, ~1.6 s/M gzip level 6 in a writer thread; 137 MB, ~14 bytes/line; peak RSS 660 MB);
+on two idle cores expect about half that time. Same conditions, 2M lines: ``.csv`` 0.43M
+lines/s, ``.parquet`` 0.57M lines/s, ``.csv.gz`` 0.18M lines/s.
+
+Formats (by extension): ``.csv`` (UTF-8, ``\n``, quotes only around values holding a comma or
+a double quote, empty field for null), ``.csv.gz`` (the same, gzip level 6), ``.parquet``
+(every column a nullable string, one row group per chunk, zstd), so all three carry the same
+dirt and read back identically with DuckDB (``read_csv(..., all_varchar=true)``).
 
 Customers (``generate_smartcart_customers``), 22 columns as in the real file, all strings:
 income drives spend and purchase counts (through a shared engagement factor), kids at home
@@ -29,14 +37,15 @@ existing ``ID``, ``Income`` = ``unknown``, ``MntWines`` = ``12x``, ``Dt_Customer
 
 Transactions (``iter_transaction_chunks``/``write_transactions``), 8 columns, all strings
 (empty = null): about ``n_lines / 100`` customer ids, each with one country and an activity
-window; heavy-tailed basket sizes (median ~10 lines, some 100+), Zipf-like popularity over
-~3,700 stock codes in colour-variant families (``22431``, ``84712B``), each with one fixed
+window; heavy-tailed basket sizes (median ~7-10 lines, some 100+); heavy-tailed (capped
+log-normal, Zipf-like at the top) popularity over ~3,700 stock codes in colour-variant
+families (``22431``, ``84712B``, rarely ``84712b``), each with one fixed
 description (~15% with a trailing space, a few containing commas or double quotes);
 per-item prices (most 0.19-10 GBP; bulk lines cheaper, guest/dotcom lines dearer); pack-size
 quantities (1, 2, 6, 12, 24, ... and wholesale 100+). Timestamps run 2010-12-01..2011-12-09
 with the real seasonality (November peak, no Saturdays, Christmas break, 08:00-17:00 peak);
-invoice numbers start at 536365 and increase with time (beyond ~460k invoices, i.e. ~10M
-lines, they grow to 7 digits). Dirt (shares per line, real full file in brackets):
+invoice numbers start at 536365 and increase with time (from ~6M lines on they have 7
+digits). Dirt (shares per line, real full file in brackets):
 
 * empty ``CustomerID``: whole guest invoices, ``missing_customer_share`` of lines (default
   0.25 with ``include_uk`` (0.25), else 0.04 (international file 0.04)), plus the single-line
@@ -181,9 +190,7 @@ _SPEND_MODEL: dict[str, tuple[float, float, float, float, float, float, float, i
 }
 
 
-def generate_smartcart_customers(
-    n_rows: int, seed: int = 42, inject_bad_rows: bool = True
-) -> pd.DataFrame:
+def generate_smartcart_customers(n_rows: int, seed: int = 42, inject_bad_rows: bool = True) -> pd.DataFrame:
     """Generate ``n_rows`` synthetic SmartCart customers (plus 7 bad rows if ``inject_bad_rows``).
 
     All 22 columns are strings exactly as written to CSV (empty string = empty field).
@@ -202,9 +209,7 @@ def generate_smartcart_customers(
     p_kid = np.clip(0.42 + 0.012 * (year - 1969), 0.05, 0.85)
     kid = (rng.random(n) < p_kid).astype(np.int64)
     kid += (kid == 1) & (rng.random(n) < 0.045)
-    p_teen = np.interp(
-        year, [1940, 1950, 1955, 1970, 1975, 1985], [0.3, 0.48, 0.72, 0.70, 0.5, 0.02]
-    )
+    p_teen = np.interp(year, [1940, 1950, 1955, 1970, 1975, 1985], [0.3, 0.48, 0.72, 0.70, 0.5, 0.02])
     teen = (rng.random(n) < p_teen).astype(np.int64)
     teen += (teen == 1) & (rng.random(n) < 0.05)
 
@@ -287,6 +292,8 @@ def _inject_bad_customers(df: pd.DataFrame, rng: np.random.Generator, spare_ids)
     bad.iloc[1, 0] = df.iloc[rng.integers(0, n), 0]  # different row reusing an existing ID
     if bad.iloc[1, 0] == df.iloc[src[1], 0]:
         bad.iloc[1, 0] = df.iloc[(src[1] + 1) % n, 0]
+    recency = int(bad.iloc[1, df.columns.get_loc("Recency")])
+    bad.iloc[1, df.columns.get_loc("Recency")] = str((recency + 37) % 100)
     edits = [("Income", "unknown"), ("MntWines", "12x"), ("Dt_Customer", "31-02-2013")]
     edits.append(("Dt_Customer", "2013/05/xx"))
     for k, (col, value) in enumerate(edits, start=2):
@@ -421,9 +428,8 @@ _SPECIALS: tuple[tuple[str, str], ...] = (
     ("DCGSSBOY", "BOYS PARTY BAG"),
 )
 _N_PRODUCT_CODES = 3_700
-_SMALL_PRICES = np.array(
-    [190, 210, 250, 290, 360, 390, 420, 550, 590, 650, 720, 790, 830, 850, 950]
-)
+_CODE_RANGES = ((20000, 24000), (84000, 86000), (10000, 90000))
+_SMALL_PRICES = np.array([190, 210, 250, 290, 360, 390, 420, 550, 590, 650, 720, 790, 830, 850, 950])
 
 
 def _snap_price(gbp: np.ndarray) -> np.ndarray:
@@ -490,14 +496,12 @@ def _catalog(seed: int) -> _Catalog:
                     f'{adj} {noun} "{_SIGN_PHRASES[rng.integers(len(_SIGN_PHRASES))]}"',
                 )[form]
             ]
-            if form == 6 and rng.random() < 0.7 or form == 7 and rng.random() < 0.85:
+            if form == 6 and rng.random() < 0.8 or form == 7 and rng.random() < 0.95:
                 names = [f"{adj} {motif} {noun}"]
         if any(name in seen for name in names):
             continue
-        while True:
-            r = rng.random()
-            lo_code, hi_code = (20000, 24000) if r < 0.6 else (84000, 86000) if r < 0.85 else (
-                10000, 90000)  # fmt: skip
+        while True:  # 5-digit base code, mostly 2xxxx and 84xxx-85xxx as in the real file
+            lo_code, hi_code = _CODE_RANGES[rng.choice(3, p=[0.6, 0.25, 0.15])]
             base = int(rng.integers(lo_code, hi_code))
             if base not in used_bases:
                 used_bases.add(base)
@@ -510,7 +514,7 @@ def _catalog(seed: int) -> _Catalog:
             codes.append(f"{base}{suffix}")
             descs.append(name + (" " if rng.random() < 0.16 else ""))
             prices.append(price)
-    codes, descs, prices = codes[:_N_PRODUCT_CODES], descs[:_N_PRODUCT_CODES], prices
+    codes, descs = codes[:_N_PRODUCT_CODES], descs[:_N_PRODUCT_CODES]
     price = _snap_price(np.array(prices[:_N_PRODUCT_CODES]))
     bulk = np.where(price >= 1000, _snap_price(price * 0.00085), price)
     guest = np.round(price * 1.65 / 10).astype(np.int64) * 10
@@ -826,14 +830,16 @@ class _TxGenerator:
     def _distinct_items(self, rng: np.random.Generator, inv: np.ndarray) -> np.ndarray:
         """Popularity-weighted items, redrawn where an invoice would repeat an item."""
         item = self._items(rng, len(inv))
+        rows = np.arange(len(inv))  # lines still to check (inv is sorted)
         for _ in range(4):
-            key = inv * self.cat.n_products + item
+            key = inv[rows] * self.cat.n_products + item[rows]
             _, first = np.unique(key, return_index=True)
-            again = np.ones(len(key), bool)
+            again = np.ones(len(rows), bool)
             again[first] = False
             if not again.any():
                 break
-            item[again] = self._items(rng, int(again.sum()))
+            item[rows[again]] = self._items(rng, int(again.sum()))
+            rows = rows[np.isin(inv[rows], inv[rows[again]])]
         return item
 
     def _quantities(self, rng: np.random.Generator, shift: np.ndarray, item: np.ndarray):
@@ -898,12 +904,8 @@ class _TxGenerator:
             item[at] = self.cat.special[code]
             plain[at] = False
             if code == "POST":
-                qty[at] = rng.choice(
-                    [1, 2, 3, 4, 5, 6], size=len(at), p=[0.4, 0.3, 0.15, 0.08, 0.04, 0.03]
-                )
-                price[at] = rng.choice(
-                    [18, 15, 40, 28, 20], size=len(at), p=[0.6, 0.12, 0.12, 0.1, 0.06]
-                )
+                qty[at] = rng.choice([1, 2, 3, 4, 5, 6], size=len(at), p=[0.4, 0.3, 0.15, 0.08, 0.04, 0.03])
+                price[at] = rng.choice([18, 15, 40, 28, 20], size=len(at), p=[0.6, 0.12, 0.12, 0.1, 0.06])
                 price[at] *= 1000
             else:
                 qty[at] = 1
@@ -940,9 +942,7 @@ class _TxGenerator:
         replace(counts["PADS"], "PADS", 1, 1)
         girl = rng.random(counts["DCGSS"]) < 0.55
         at = replace(counts["DCGSS"], None, 1, 3_290, prefer_guest=True)
-        item[at] = np.where(
-            girl[: len(at)], self.cat.special["DCGSSGIRL"], self.cat.special["DCGSSBOY"]
-        )
+        item[at] = np.where(girl[: len(at)], self.cat.special["DCGSSGIRL"], self.cat.special["DCGSSBOY"])
         gifts = free[taken:][~guest[inv[free[taken:]]]][: counts["free_gift"]]
         price[gifts], plain[gifts] = 0, False  # free gift with a customer, price 0
         parts.append(_Lines(inv, item, qty, price, null_desc, pos.astype(float), plain))
@@ -964,8 +964,16 @@ class _TxGenerator:
         singles: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, bool]] = []
 
         def single(item_, qty_, price_, with_customer, kind=2, null=False) -> None:
-            singles.append((np.asarray(item_), np.asarray(qty_), np.asarray(price_),
-                            np.asarray(with_customer), kind, null))  # fmt: skip
+            singles.append(
+                (
+                    np.asarray(item_),
+                    np.asarray(qty_),
+                    np.asarray(price_),
+                    np.asarray(with_customer),
+                    kind,
+                    null,
+                )
+            )
 
         for key, sign in (("adjust_neg", -1), ("adjust_pos", 1)):
             n = counts[key]
@@ -977,9 +985,13 @@ class _TxGenerator:
         which = rng.choice(5, size=n, p=[0.25, 0.35, 0.15, 0.15, 0.1])
         if first:
             which[:2] = [0, 1]
-        single(self.cat.special["gift_0001_10"] + which, np.ones(n, np.int64),
-               np.round(face[which] * rng.uniform(0.83, 0.86, n) * 100).astype(np.int64) * 10,
-               np.zeros(n, bool), kind=0)  # fmt: skip
+        single(
+            self.cat.special["gift_0001_10"] + which,
+            np.ones(n, np.int64),
+            np.round(face[which] * rng.uniform(0.83, 0.86, n) * 100).astype(np.int64) * 10,
+            np.zeros(n, bool),
+            kind=0,
+        )
         for key, cust_p, lo_p, hi_p in (
             ("D", 1.0, 5.0, 300.0),
             ("S", 0.5, 1.0, 500.0),
@@ -989,15 +1001,30 @@ class _TxGenerator:
         ):
             n = counts[key]
             p = np.round(np.exp(rng.uniform(np.log(lo_p), np.log(hi_p), n)) * 100) * 10
-            single(np.full(n, self.cat.special[key]), -np.ones(n, np.int64), p.astype(np.int64),
-                   rng.random(n) < cust_p, kind=1)  # fmt: skip
+            single(
+                np.full(n, self.cat.special[key]),
+                -np.ones(n, np.int64),
+                p.astype(np.int64),
+                rng.random(n) < cust_p,
+                kind=1,
+            )
         n = counts["M_cancel"]
-        single(np.full(n, self.cat.special["M"]), -np.ones(n, np.int64), manual_price(n),
-               np.ones(n, bool), kind=1)  # fmt: skip
+        single(
+            np.full(n, self.cat.special["M"]),
+            -np.ones(n, np.int64),
+            manual_price(n),
+            np.ones(n, bool),
+            kind=1,
+        )
         n = counts["B"]
         debt = np.round(rng.lognormal(np.log(2000), 1.2, n) * 100).astype(np.int64) * 10
-        single(np.full(2 * n, self.cat.special["B"]), np.ones(2 * n, np.int64),
-               np.concatenate([debt, -debt]), np.zeros(2 * n, bool), kind=3)  # fmt: skip
+        single(
+            np.full(2 * n, self.cat.special["B"]),
+            np.ones(2 * n, np.int64),
+            np.concatenate([debt, -debt]),
+            np.zeros(2 * n, bool),
+            kind=3,
+        )
 
         for it, q, p, with_c, kind, null in singles:
             n = len(it)
@@ -1011,8 +1038,17 @@ class _TxGenerator:
             scountry[sc < 0] = self._guest_country(rng, int((sc < 0).sum()))
             inv_u.append(su), inv_cust.append(sc), inv_country.append(scountry)
             inv_kind.append(np.full(n, kind, np.int8))
-            parts.append(_Lines(inv_base + np.arange(n), it, q.astype(np.int64), p.astype(np.int64),
-                                np.full(n, null), np.zeros(n), np.zeros(n, bool)))  # fmt: skip
+            parts.append(
+                _Lines(
+                    inv_base + np.arange(n),
+                    it,
+                    q.astype(np.int64),
+                    p.astype(np.int64),
+                    np.full(n, null),
+                    np.zeros(n),
+                    np.zeros(n, bool),
+                )
+            )
             inv_base += n
 
         lines = _Lines.concat(parts)
@@ -1041,8 +1077,7 @@ class _TxGenerator:
         numbers = numbers_sorted[rank]
         line_order = np.lexsort((lines.pos, rank[lines.inv]))
         lines = lines.take(line_order)
-        table = self._format(lines, iu, np.concatenate(inv_cust), np.concatenate(inv_country),
-                             ikind, numbers)  # fmt: skip
+        table = self._format(lines, iu, np.concatenate(inv_cust), np.concatenate(inv_country), ikind, numbers)
         if n_bad:
             table = self._corrupt(rng, table, np.flatnonzero(lines.plain))
         return table
@@ -1096,8 +1131,9 @@ class _TxGenerator:
         full = rng.random(len(line)) < 0.7
         part = 1 + (rng.random(len(line)) * np.maximum(orig.qty, 1)).astype(np.int64)
         qty = -np.where(full, orig.qty, np.minimum(part, orig.qty))
-        lines = _Lines(c_inv, orig.item, qty, orig.price, orig.null_desc, j.astype(float),
-                       np.zeros(len(line), bool))  # fmt: skip
+        lines = _Lines(
+            c_inv, orig.item, qty, orig.price, orig.null_desc, j.astype(float), np.zeros(len(line), bool)
+        )
         return src, lines
 
     def _format(self, lines: _Lines, iu, icust, icountry, ikind, numbers) -> pa.Table:
@@ -1145,12 +1181,19 @@ class _TxGenerator:
         return pa.table(list(columns.values()), names=list(TRANSACTION_COLUMNS))
 
 
-def _profile_defaults(date_style: DateStyle, include_uk: bool | None, missing, duplicate):
+def _profile_defaults(
+    date_style: DateStyle,
+    include_uk: bool | None,
+    missing: float | None,
+    duplicate: float | None,
+    cancellation: float,
+) -> tuple[bool, float, float]:
+    """Resolve the profile defaults (full file with iso, international file with mixed)."""
     uk = (date_style == "iso") if include_uk is None else include_uk
     miss = (0.25 if uk else 0.04) if missing is None else float(missing)
     dup = (0.01 if uk else 0.0025) if duplicate is None else float(duplicate)
-    if not (0 <= miss <= 1 and 0 <= dup < 0.5):
-        raise ValueError("shares must be within [0, 1] (duplicate_share < 0.5)")
+    if not (0 <= miss <= 1 and 0 <= dup <= 0.2 and 0 <= cancellation <= 0.2):
+        raise ValueError("missing share must be in [0, 1], duplicate/cancellation in [0, 0.2]")
     return uk, miss, dup
 
 
@@ -1177,10 +1220,10 @@ def iter_transaction_chunks(
         raise ValueError(f"date_style must be 'iso' or 'mixed', not {date_style!r}")
     if n_lines < 0 or chunk_size < 1:
         raise ValueError("n_lines must be >= 0 and chunk_size >= 1")
-    uk, miss, dup = _profile_defaults(date_style, include_uk, missing_customer_share,
-                                      duplicate_share)  # fmt: skip
-    gen = _TxGenerator(n_lines, seed, date_style, miss, dup, cancellation_share, uk,
-                       inject_bad_rows)  # fmt: skip
+    uk, miss, dup = _profile_defaults(
+        date_style, include_uk, missing_customer_share, duplicate_share, cancellation_share
+    )
+    gen = _TxGenerator(n_lines, seed, date_style, miss, dup, cancellation_share, uk, inject_bad_rows)
     pending: list[pa.Table] = []
     n_pending = 0
     for b in range((n_lines + _BLOCK_LINES - 1) // _BLOCK_LINES):
@@ -1234,7 +1277,7 @@ def _empty_to_null(col: pa.ChunkedArray | pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
 
 
-def _csv_bytes(table: pa.Table) -> bytes:
+def _csv_bytes(table: pa.Table) -> memoryview:
     """Render a string table as CSV lines (``\\n``), quoting only values that need it."""
     cols = []
     for col in table.columns:
@@ -1249,9 +1292,10 @@ def _csv_bytes(table: pa.Table) -> bytes:
     lines = pc.binary_join_element_wise(lines, "\n", "")
     if isinstance(lines, pa.ChunkedArray):
         lines = lines.combine_chunks()
+    # The values buffer of the joined lines is exactly the CSV text: no copy.
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)
-    start, end = offsets[lines.offset], offsets[lines.offset + len(lines)]
-    return lines.buffers()[2].to_pybytes()[start:end]
+    start, end = int(offsets[lines.offset]), int(offsets[lines.offset + len(lines)])
+    return memoryview(lines.buffers()[2].slice(start, end - start))
 
 
 def _write_tables(path: str | Path, columns: Sequence[str], tables: Iterator[pa.Table]) -> int:
@@ -1284,7 +1328,7 @@ def _write_tables(path: str | Path, columns: Sequence[str], tables: Iterator[pa.
 
 def _write_threaded(out: BinaryIO, header: bytes, tables: Iterator[pa.Table]) -> int:
     """Write CSV chunks through a thread (zlib releases the GIL) while the next is generated."""
-    q: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+    q: queue.Queue[bytes | memoryview | None] = queue.Queue(maxsize=2)
     errors: list[BaseException] = []
 
     def drain() -> None:
@@ -1345,7 +1389,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("smartcart", help="SmartCart customer table (22 columns)")
-    s.add_argument("--rows", type=int, required=True, help="number of valid customers")
+    s.add_argument(
+        "--rows",
+        type=int,
+        required=True,
+        help="number of valid customers (7 bad rows are added unless --no-inject-bad-rows)",
+    )
     s.add_argument("--out", type=Path, required=True, help="output file")
     s.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     s.add_argument(
@@ -1358,9 +1407,13 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--lines", type=int, required=True, help="exact number of data lines")
     t.add_argument("--out", type=Path, required=True, help="output file")
     t.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    t.add_argument("--date-style", choices=["iso", "mixed"], default="iso",
-                   help="iso: full-file timestamps; mixed: international file's six month-first "
-                   "layouts with the 10->22/11->23 quirk (default iso)")  # fmt: skip
+    t.add_argument(
+        "--date-style",
+        choices=["iso", "mixed"],
+        default="iso",
+        help="iso: full-file timestamps; mixed: international file's six month-first "
+        "layouts with the 10->22/11->23 quirk (default iso)",
+    )
     t.add_argument(
         "--missing-customer-share",
         type=float,
@@ -1398,8 +1451,9 @@ def _parser() -> argparse.ArgumentParser:
         help="lines per written chunk / Parquet row group (default 500000)",
     )
     sm = sub.add_parser("sample", help="regenerate the bundled sample files byte for byte")
-    sm.add_argument("--out-dir", type=Path, default=Path("data/sample"),
-                    help="directory (default data/sample)")  # fmt: skip
+    sm.add_argument(
+        "--out-dir", type=Path, default=Path("data/sample"), help="directory (default data/sample)"
+    )
     return p
 
 
