@@ -145,6 +145,9 @@ def test_bad_rows_are_rejected_with_reasons_and_counted(tmp_path: Path, run_dbt)
         "build",
         "--select",
         "staging",
+        "source:*",
+        "--indirect-selection",
+        "cautious",
         env={"ONLINE_RETAIL_TRANSACTIONS_PATH": str(raw)},
     )
     assert result.returncode == 0, result.output
