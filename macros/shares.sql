@@ -18,3 +18,13 @@
 {% macro share_of(part, whole) -%}
     cast({{ part }} as {{ type_double() }}) / nullif(cast({{ whole }} as {{ type_double() }}), 0)
 {%- endmacro %}
+
+{#
+    One share column per part: <part>_share = <part><part_suffix> / whole, comma-separated,
+    for select lists that share one denominator.
+#}
+{% macro share_columns(parts, whole, part_suffix='') -%}
+    {%- for part in parts %}
+    {{ share_of(part ~ part_suffix, whole) }} as {{ part }}_share{{ "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}

@@ -123,7 +123,7 @@ main_country as (
         customer_id,
         country
     from country_lines
-    qualify row_number() over (partition by customer_id order by line_count desc, country) = 1
+    qualify row_number() over (partition by customer_id order by line_count desc, country asc) = 1
 
 ),
 
@@ -135,8 +135,8 @@ final as (
         as_of.as_of_date,
         purchase_summary.first_purchase_date,
         purchase_summary.last_purchase_date,
-        {{ dbt.datediff('purchase_summary.last_purchase_date', 'as_of.as_of_date', 'day') }} as recency_days,
-        {{ dbt.datediff('purchase_summary.first_purchase_date', 'as_of.as_of_date', 'day') }} as tenure_days,
+        {{ dbt.datediff('purchase_summary.last_purchase_date', 'as_of.as_of_date', 'day') }} as recency_days,  -- noqa: LT05
+        {{ dbt.datediff('purchase_summary.first_purchase_date', 'as_of.as_of_date', 'day') }} as tenure_days,  -- noqa: LT05
         purchase_summary.purchase_invoices,
         purchase_summary.purchase_invoices + coalesce(return_summary.return_invoices, 0) as total_transactions,
         purchase_summary.product_lines,

@@ -22,9 +22,9 @@ product_lines as (
 keyword_rules as (
 
     select
-        upper(keyword) as keyword,
         category,
-        priority
+        priority,
+        upper(keyword) as keyword
     from {{ ref('product_category_keywords') }}
 
 ),
@@ -54,7 +54,7 @@ main_descriptions as (
         stock_code,
         description
     from description_counts
-    qualify row_number() over (partition by stock_code order by line_count desc, description) = 1
+    qualify row_number() over (partition by stock_code order by line_count desc, description asc) = 1
 
 ),
 
@@ -69,7 +69,7 @@ rule_matches as (
         on ' ' || main_descriptions.description || ' ' like '%' || keyword_rules.keyword || '%'
     qualify row_number() over (
         partition by main_descriptions.stock_code
-        order by keyword_rules.priority, length(keyword_rules.keyword) desc, keyword_rules.keyword
+        order by keyword_rules.priority asc, length(keyword_rules.keyword) desc, keyword_rules.keyword asc
     ) = 1
 
 ),
@@ -79,8 +79,8 @@ final as (
     select
         stock_codes.stock_code,
         main_descriptions.description,
-        coalesce(rule_matches.category, 'other') as category,
-        rule_matches.keyword as matched_keyword
+        rule_matches.keyword as matched_keyword,
+        coalesce(rule_matches.category, 'other') as category
     from stock_codes
     left join main_descriptions
         on stock_codes.stock_code = main_descriptions.stock_code

@@ -46,9 +46,7 @@ final as (
 
     select
         customer_id,
-        {%- for category in var('online_retail_product_categories') %}
-            {{ share_of(category ~ '_sales_gbp', 'sales_gbp') }} as {{ category }}_share{{ "," if not loop.last }}
-        {%- endfor %}
+        {{ share_columns(var('online_retail_product_categories'), 'sales_gbp', '_sales_gbp') }}
     from category_sales
 
 )

@@ -30,12 +30,8 @@ final as (
 
     select
         customer_id,
-        {%- for category in ['wines', 'fruits', 'meat', 'fish', 'sweets', 'gold'] %}
-            {{ share_of(category ~ '_amount', 'total_spend') }} as {{ category }}_share,
-        {%- endfor %}
-        {%- for channel in ['deals', 'web', 'catalog', 'store'] %}
-            {{ share_of(channel ~ '_purchases', 'total_purchases') }} as {{ channel }}_share{{ "," if not loop.last }}
-        {%- endfor %}
+        {{ share_columns(['wines', 'fruits', 'meat', 'fish', 'sweets', 'gold'], 'total_spend', '_amount') }},
+        {{ share_columns(['deals', 'web', 'catalog', 'store'], 'total_purchases', '_purchases') }}
     from customers
 
 )

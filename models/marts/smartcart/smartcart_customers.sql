@@ -51,7 +51,7 @@ final as (
         customers.income_imputed as income,
         customers.is_income_imputed,
         customers.enrolled_date,
-        cast({{ dbt.datediff('customers.enrolled_date', 'reference.reference_date', 'day') }} as {{ dbt.type_int() }}) as tenure_days,
+        cast({{ dbt.datediff('customers.enrolled_date', 'reference.reference_date', 'day') }} as {{ dbt.type_int() }}) as tenure_days,  -- noqa: LT05
         customers.recency_days,
         cast(customers.total_spend as decimal(18, 2)) as total_spend,
         customers.total_purchases,
