@@ -93,3 +93,63 @@ def test_full_file_lines_all_accounted_for(full_file_build):
         )
         <= 9288
     )
+
+
+def test_one_customer_row_per_customer_with_a_product_purchase(international_build):
+    customers = international_build.scalar("select count(*) from marts.online_retail_customers")
+    with_product_purchase = international_build.scalar(
+        "select count(distinct customer_id) from intermediate.int_transaction_lines_classified "
+        "where is_product and not is_return"
+    )
+    assert customers == with_product_purchase <= 409
+
+
+def test_customer_12347_matches_a_direct_query_over_clean_lines(international_build):
+    """Total sales, transactions and basket figures equal a query written from scratch."""
+    direct = international_build.query(
+        """
+        with lines as (
+            select invoice_no, quantity * unit_price_gbp as amount
+            from staging.stg_online_retail__transactions
+            where customer_id = '12347'
+                and invoice_no not like 'C%'
+                and quantity > 0
+                and stock_code not in (select stock_code from seeds.non_product_stock_codes)
+        ),
+        baskets as (select invoice_no, sum(amount) as basket from lines group by 1)
+        select
+            (select round(sum(amount), 2) from lines),
+            (select count(*) from baskets),
+            (select count(*) from lines),
+            (select round(avg(basket), 4) from baskets),
+            (select round(min(basket), 2) from baskets),
+            (select round(max(basket), 2) from baskets)
+        """
+    )[0]
+    mart = international_build.query(
+        """
+        select total_sales_gbp, frequency, total_product_lines, average_basket_value_gbp,
+            min_basket_value_gbp, max_basket_value_gbp
+        from marts.online_retail_customers where customer_id = '12347'
+        """
+    )[0]
+    assert [float(value) for value in mart] == [float(value) for value in direct]
+    assert direct[1] > 1 and direct[0] > 0
+
+
+def test_category_rules_cover_ninety_percent_of_product_revenue(full_file_build):
+    coverage = full_file_build.scalar(
+        "select sum(sales_gbp) filter (where category <> 'other') / sum(sales_gbp) "
+        "from marts.online_retail_products"
+    )
+    assert coverage >= 0.9
+    categories = full_file_build.scalar("select count(distinct category) from marts.online_retail_products")
+    assert 8 <= categories <= 12
+
+
+def test_rfm_segments_cover_every_customer(international_build):
+    for table in ("marts.online_retail_customers", "marts.smartcart_customers"):
+        missing = international_build.scalar(f"select count(*) from {table} where rfm_segment is null")
+        assert missing == 0
+    smartcart = international_build.scalar("select count(*) from marts.smartcart_customers")
+    assert smartcart == 2240
