@@ -12,7 +12,7 @@ ruff check src tests python_models scripts
 ruff format --check src tests python_models scripts
 
 echo "== sqlfluff"
-sqlfluff lint models
+sqlfluff lint models tests/singular
 
 echo "== dbt build (bundled sample)"
 CUSTSEG_DUCKDB_PATH=warehouse/test.duckdb dbt build --target-path target/test

@@ -51,10 +51,10 @@ sql_assignments as (
 compared as (
 
     select
-        coalesce(python_assignments.source, sql_assignments.source) as source,
-        coalesce(python_assignments.customer_id, sql_assignments.customer_id) as customer_id,
         python_assignments.segment_id as python_segment_id,
-        sql_assignments.segment_id as sql_segment_id
+        sql_assignments.segment_id as sql_segment_id,
+        coalesce(python_assignments.source, sql_assignments.source) as source,
+        coalesce(python_assignments.customer_id, sql_assignments.customer_id) as customer_id
     from python_assignments
     full outer join sql_assignments
         on
@@ -64,6 +64,7 @@ compared as (
 )
 
 select * from compared
-where python_segment_id is null
+where
+    python_segment_id is null
     or sql_segment_id is null
-    or python_segment_id <> sql_segment_id
+    or python_segment_id != sql_segment_id

@@ -92,8 +92,9 @@ final as (
         cast(
             case
                 when overall.overall_model_scale_stddev > 0
-                    then (by_segment.model_scale_mean - overall.overall_model_scale_mean)
-                    / overall.overall_model_scale_stddev
+                    then
+                        (by_segment.model_scale_mean - overall.overall_model_scale_mean)
+                        / overall.overall_model_scale_stddev
             end as {{ type_double() }}
         ) as z_score
     from by_segment

@@ -11,6 +11,12 @@
     its segment id. The action is the strongest trait's.
 #}
 
+{%- set revenue_conditions = [] -%}
+{%- for source, feature in var('segment_revenue_features').items() -%}
+    {%- do revenue_conditions.append("(source = '" ~ source ~ "' and feature = '" ~ feature ~ "')") -%}
+{%- endfor -%}
+{%- set revenue_feature_condition = revenue_conditions | join(' or ') -%}
+
 with
 
 assignments as (
@@ -71,10 +77,7 @@ revenue as (
         segment_id,
         mean_value * customers as revenue
     from profiles
-    where
-        {%- for source, feature in var('segment_revenue_features').items() %}
-            (source = '{{ source }}' and feature = '{{ feature }}'){{ " or" if not loop.last }}
-        {%- endfor %}
+    where {{ revenue_feature_condition }}
 
 ),
 
