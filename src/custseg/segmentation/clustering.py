@@ -29,9 +29,7 @@ def squared_distances(points: np.ndarray, centers: np.ndarray) -> np.ndarray:
     return out
 
 
-def nearest_centroid(
-    points: np.ndarray, centers: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def nearest_centroid(points: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Index of the nearest centre (ties -> lower index), its distance, and the margin
     (second-nearest distance minus nearest; NaN with a single centre)."""
     sq = squared_distances(points, centers)
@@ -62,8 +60,9 @@ class CentroidClusterer:
     ``algorithm``: "kmeans" (k-means++ with ``n_init`` restarts; MiniBatchKMeans when the
     data has more than ``minibatch_threshold`` rows), "agglomerative" (Ward, fitted on a
     random subset of at most ``agglomerative_sample_size`` rows because Ward is quadratic)
-    or "gmm" (GaussianMixture). ``init`` (k x d centres) warm-starts k-means / GMM with one
-    run instead of ``n_init`` restarts. ``predict`` is nearest centroid.
+    or "gmm" (GaussianMixture with ``gmm_n_init`` runs; EM is far slower than k-means and
+    its k-means-based initialisation makes one run usually enough). ``init`` (k x d
+    centres) warm-starts k-means / GMM with a single run. ``predict`` is nearest centroid.
     """
 
     def __init__(
@@ -77,6 +76,7 @@ class CentroidClusterer:
         minibatch_batch_size: int = 4_096,
         agglomerative_sample_size: int = 5_000,
         covariance_type: str = "full",
+        gmm_n_init: int = 1,
         init: np.ndarray | None = None,
     ) -> None:
         self.n_clusters = n_clusters
@@ -87,6 +87,7 @@ class CentroidClusterer:
         self.minibatch_batch_size = minibatch_batch_size
         self.agglomerative_sample_size = agglomerative_sample_size
         self.covariance_type = covariance_type
+        self.gmm_n_init = gmm_n_init
         self.init = init
 
     def fit(self, points: np.ndarray) -> CentroidClusterer:
@@ -101,6 +102,7 @@ class CentroidClusterer:
             minibatch_batch_size=self.minibatch_batch_size,
             agglomerative_sample_size=self.agglomerative_sample_size,
             covariance_type=self.covariance_type,
+            gmm_n_init=self.gmm_n_init,
             init={self.n_clusters: self.init} if self.init is not None else None,
         )
         self.cluster_centers_ = centers[self.n_clusters]
@@ -133,6 +135,7 @@ def fit_centers(
     minibatch_batch_size: int,
     agglomerative_sample_size: int,
     covariance_type: str = "full",
+    gmm_n_init: int = 1,
     init: dict[int, np.ndarray] | None = None,
 ) -> dict[int, np.ndarray]:
     """Model-space centres for each k in ``ks`` (Ward builds one tree for all k).
@@ -179,7 +182,7 @@ def fit_centers(
             gmm = GaussianMixture(
                 n_components=k,
                 covariance_type=covariance_type,
-                n_init=n_init if start is None else 1,
+                n_init=gmm_n_init if start is None else 1,
                 means_init=start,
                 random_state=random_state,
                 reg_covar=1e-6,

@@ -52,6 +52,7 @@ def compare_clusterings(
         minibatch_batch_size=settings.minibatch_batch_size,
         agglomerative_sample_size=settings.agglomerative_sample_size,
         covariance_type=settings.gmm_covariance_type,
+        gmm_n_init=settings.gmm_n_init,
     )
     chosen = clustering_name(settings.algorithm, "all_features", k)
     rows: list[dict] = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import threading
 import warnings
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -15,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import sklearn
+from threadpoolctl import threadpool_limits
 
 from custseg import __version__ as package_version
 from custseg.segmentation.clustering import (
@@ -46,7 +48,7 @@ TABLE_NAMES = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SegmentationResult:
     """Everything one segmentation run produces; each frame is one dbt table."""
 
@@ -93,6 +95,7 @@ class SegmentationResult:
 
 _CACHE: OrderedDict[str, SegmentationResult] = OrderedDict()
 _CACHE_SIZE = 8
+_LOCK = threading.RLock()
 
 
 def clear_cache() -> None:
@@ -101,6 +104,9 @@ def clear_cache() -> None:
 
 
 # --------------------------------------------------------------------------- version
+
+
+_PREVIOUS_COLUMNS = ("segment_id", "feature", "center_scaled", "center_original")
 
 
 def _hash_frame(hasher: Any, frame: pd.DataFrame) -> None:
@@ -114,12 +120,13 @@ def compute_model_version(
     *,
     source: str,
     item_pattern: pd.DataFrame | None = None,
-    previous_centroids: pd.DataFrame | None = None,
     customer_column: str = "customer_id",
 ) -> str:
-    """12-hex-digit hash of settings, source, library versions and the id-sorted input
-    (ids, exclusion flags, feature values; plus the item pattern and previous centroids
-    when they are used). Same inputs -> same version, whatever the input row order."""
+    """12-hex-digit hash of the settings, source, library versions and the id-sorted input
+    (ids, exclusion flags, feature values; plus the item pattern when it is used). Same
+    inputs -> same version, whatever the input row order. The previous build's centroids
+    are not part of it: they decide segment ids, not the model, so the first build and an
+    unchanged rebuild carry the same version."""
     hasher = hashlib.sha256()
     meta = {
         "settings": settings.to_dict(),
@@ -147,13 +154,25 @@ def compute_model_version(
         items[cfg.item_column] = items[cfg.item_column].astype("str")
         items = items.sort_values(columns, kind="mergesort").reset_index(drop=True)
         _hash_frame(hasher, items)
-    if previous_centroids is not None:
-        prev = previous_centroids.sort_values(
-            [c for c in ("source", "segment_id", "feature") if c in previous_centroids],
-            kind="mergesort",
-        ).reset_index(drop=True)
-        prev = prev[sorted(prev.columns)]
-        _hash_frame(hasher, prev)
+    return hasher.hexdigest()[:12]
+
+
+def _previous_centroids_key(previous_centroids: pd.DataFrame | None, source: str) -> str:
+    """Hash of what the id matching reads from the previous centroids ('' when none): part
+    of the memo key, since the same model with other previous centroids gets other ids."""
+    if previous_centroids is None:
+        return ""
+    missing = [c for c in _PREVIOUS_COLUMNS[:3] if c not in previous_centroids.columns]
+    if missing:
+        raise SegmentationInputError(f"previous_centroids is missing column(s) {missing}")
+    prev = previous_centroids
+    if "source" in prev.columns:
+        prev = prev[prev["source"] == source]
+    used = [c for c in _PREVIOUS_COLUMNS if c in prev.columns]
+    prev = prev[used].sort_values(used[:2], kind="mergesort").reset_index(drop=True)
+    prev = prev.astype({c: "float64" for c in used[2:]})
+    hasher = hashlib.sha256()
+    _hash_frame(hasher, prev)
     return hasher.hexdigest()[:12]
 
 
@@ -185,9 +204,7 @@ def run_segmentation(
     prepared = prepare_input(features, cfg, id_column=id_column, exclude_column=exclude_column)
     notes = list(prepared.warnings)
     if cfg.item_pattern.enabled and item_pattern is None:
-        raise SegmentationInputError(
-            "item_pattern.enabled is true but no item_pattern frame was passed"
-        )
+        raise SegmentationInputError("item_pattern.enabled is true but no item_pattern frame was passed")
     if not cfg.item_pattern.enabled and item_pattern is not None:
         notes.append("item_pattern frame given but item_pattern.enabled is false; ignored")
         item_pattern = None
@@ -196,26 +213,30 @@ def run_segmentation(
         cfg,
         source=source,
         item_pattern=item_pattern,
-        previous_centroids=previous_centroids,
         customer_column=id_column,
     )
-    if use_cache and version in _CACHE:
-        _CACHE.move_to_end(version)
-        return _CACHE[version].copy()
-    result = _fit(prepared, cfg, source, version, item_pattern, previous_centroids, id_column, notes)
+    memo_key = f"{version}:{_previous_centroids_key(previous_centroids, source)}"
+    # One fit at a time: dbt may run several Python models in threads; a second caller with
+    # the same inputs waits for the first fit and then reads the memo.
+    with _LOCK:
+        if use_cache and memo_key in _CACHE:
+            _CACHE.move_to_end(memo_key)
+            return _CACHE[memo_key].copy()
+        # Single-threaded BLAS: the many small matrix products of the sweep (GMM above all)
+        # run several times faster than with a BLAS thread pool, especially on a busy
+        # machine; k-means keeps its own OpenMP parallelism.
+        with threadpool_limits(limits=1, user_api="blas"):
+            result = _fit(prepared, cfg, source, version, item_pattern, previous_centroids, id_column, notes)
+        if use_cache:
+            _CACHE[memo_key] = result
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
     for message in result.warnings:
         warnings.warn(message, SegmentationWarning, stacklevel=2)
-    if use_cache:
-        _CACHE[version] = result
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-        return result.copy()
-    return result
+    return result.copy() if use_cache else result
 
 
-def _candidate_ks(
-    cfg: SegmentationSettings, n_fit: int, sample: np.ndarray, notes: list[str]
-) -> list[int]:
+def _candidate_ks(cfg: SegmentationSettings, n_fit: int, sample: np.ndarray, notes: list[str]) -> list[int]:
     """Candidate k values, shrunk to what the data can support (documented fallback)."""
     wanted = max(cfg.k_min, cfg.k or 0)
     if n_fit < wanted + 1:
@@ -289,9 +310,11 @@ def _fit(
         raw = np.hstack([raw, encoder.transform(item_pattern, prepared.ids)])
         names += list(item_names)
 
-    pre = FeaturePreprocessor(
-        names, cfg.log1p_features, cfg.scaler, cfg.pca_variance, cfg.random_state
-    ).fit(raw[fitted])
+    pre = FeaturePreprocessor(names, cfg.log1p_features, cfg.scaler, cfg.pca_variance, cfg.random_state).fit(
+        raw[fitted]
+    )
+    # item scores are never missing (no purchases = 0); SQL fills absent rows with 0 too
+    pre.fill_values_[[i for i, f in enumerate(pre.features_) if f in item_names]] = 0.0
     if pre.dropped_features_:
         notes.append(
             f"constant feature(s) dropped (no variation among fitted customers): "
@@ -309,20 +332,22 @@ def _fit(
         sample_rows = fit_rows
     sample = model[sample_rows]
     ks = _candidate_ks(cfg, n_fit, sample, notes)
-    candidates, sweep_centers = evaluate_candidates(
-        sample,
-        ks,
-        algorithm=cfg.algorithm,
-        n_init=cfg.n_init,
-        random_state=cfg.random_state,
-        minibatch_threshold=cfg.minibatch_threshold,
-        minibatch_batch_size=cfg.minibatch_batch_size,
-        agglomerative_sample_size=cfg.agglomerative_sample_size,
-        covariance_type=cfg.gmm_covariance_type,
-        silhouette_sample_size=cfg.silhouette_sample_size,
-        stability_resamples=cfg.stability_resamples,
-        stability_sample_size=cfg.stability_sample_size,
-    )
+    with threadpool_limits(limits=1):  # many small fits: threads only add overhead
+        candidates, sweep_centers = evaluate_candidates(
+            sample,
+            ks,
+            algorithm=cfg.algorithm,
+            n_init=cfg.n_init,
+            random_state=cfg.random_state,
+            minibatch_threshold=cfg.minibatch_threshold,
+            minibatch_batch_size=cfg.minibatch_batch_size,
+            agglomerative_sample_size=cfg.agglomerative_sample_size,
+            covariance_type=cfg.gmm_covariance_type,
+            gmm_n_init=cfg.gmm_n_init,
+            silhouette_sample_size=cfg.silhouette_sample_size,
+            stability_resamples=cfg.stability_resamples,
+            stability_sample_size=cfg.stability_sample_size,
+        )
     choice = choose_k(
         candidates,
         min_stability=cfg.min_stability,
@@ -349,9 +374,7 @@ def _fit(
             .fit(model[fit_rows])
             .cluster_centers_
         )
-    backend = backend_name(
-        cfg.algorithm, n_fit if refit else len(sample_rows), cfg.minibatch_threshold
-    )
+    backend = backend_name(cfg.algorithm, n_fit if refit else len(sample_rows), cfg.minibatch_threshold)
 
     # ---- assignment, empty segments, ids
     labels = nearest_centroid(model, centers)[0]
@@ -364,9 +387,7 @@ def _fit(
         centers = centers[counts > 0]
         labels = nearest_centroid(model, centers)[0]
     n_seg = len(centers)
-    order_means = member_means(prepared.order_values[fitted][:, None], labels[fitted], n_seg)[
-        :, 0
-    ]
+    order_means = member_means(prepared.order_values[fitted][:, None], labels[fitted], n_seg)[:, 0]
     sizes = np.bincount(labels[fitted], minlength=n_seg)
     center_scaled = member_means(scaled[fitted], labels[fitted], n_seg)
     ordered_ids = order_segments(order_means, sizes, centers)
@@ -387,9 +408,7 @@ def _fit(
     center_scaled = member_means(scaled[fitted], labels[fitted], n_seg)
     kept_raw_fit = np.where(np.isnan(raw[fitted]), 0.0, raw[fitted])[:, pre.kept_index_]
     mean_original = member_means(kept_raw_fit, labels[fitted], n_seg)
-    order_means = member_means(prepared.order_values[fitted][:, None], labels[fitted], n_seg)[
-        :, 0
-    ]
+    order_means = member_means(prepared.order_values[fitted][:, None], labels[fitted], n_seg)[:, 0]
 
     # ---- outliers: distance above the segment's quantile among its fitted customers
     thresholds = np.full(n_seg, np.nan)
@@ -400,15 +419,16 @@ def _fit(
     is_outlier = distance > thresholds[labels]
 
     # ---- comparison on the selection sample
-    comparison, comparison_notes = compare_clusterings(
-        labels[sample_rows],
-        model[sample_rows],
-        np.where(np.isnan(raw[sample_rows]), 0.0, raw[sample_rows]),
-        names,
-        item_names,
-        cfg,
-        n_seg,
-    )
+    with threadpool_limits(limits=1):
+        comparison, comparison_notes = compare_clusterings(
+            labels[sample_rows],
+            model[sample_rows],
+            np.where(np.isnan(raw[sample_rows]), 0.0, raw[sample_rows]),
+            names,
+            item_names,
+            cfg,
+            n_seg,
+        )
     notes.extend(comparison_notes)
 
     frames = _build_frames(
@@ -520,8 +540,7 @@ def _build_frames(
     )
 
     transforms = [
-        "item_svd" if f in item_names else ("log1p" if f in cfg.log1p_features else "none")
-        for f in features
+        "item_svd" if f in item_names else ("log1p" if f in cfg.log1p_features else "none") for f in features
     ]
     preprocessing = pd.DataFrame(
         {
@@ -584,10 +603,7 @@ def _build_frames(
     selection = candidates.copy()
     selection["is_chosen"] = selection["k"] == choice.k
     selection["choice_reason"] = pd.Series(
-        [
-            choice.reason if k == choice.k else f"not chosen: {choice.notes[k]}"
-            for k in selection["k"]
-        ],
+        [choice.reason if k == choice.k else f"not chosen: {choice.notes[k]}" for k in selection["k"]],
         dtype="str",
     )
     selection["algorithm"] = pd.Series([cfg.algorithm] * len(selection), dtype="str")

@@ -110,9 +110,7 @@ def match_segment_ids(
 
     match_features = [f for f in features if not f.startswith("item_svd_")]
     cols = [list(features).index(f) for f in match_features]
-    prev_ids, prev_centers = _previous_matrix(
-        previous, match_features, lambda v: scale_original(v, cols)
-    )
+    prev_ids, prev_centers = _previous_matrix(previous, match_features, lambda v: scale_original(v, cols))
     new_centers = centers_scaled[:, cols]
     cost = np.sqrt(((new_centers[:, None, :] - prev_centers[None, :, :]) ** 2).sum(axis=2))
     # rows in ordered-id order so that ties resolve deterministically

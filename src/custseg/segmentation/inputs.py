@@ -57,9 +57,7 @@ def _as_float_matrix(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     bad = [
         c
         for c in columns
-        if not (
-            pd.api.types.is_numeric_dtype(frame[c].dtype) or pd.api.types.is_bool_dtype(frame[c])
-        )
+        if not (pd.api.types.is_numeric_dtype(frame[c].dtype) or pd.api.types.is_bool_dtype(frame[c]))
     ]
     if bad:
         kinds = {c: str(frame[c].dtype) for c in bad}
@@ -111,8 +109,7 @@ def prepare_input(
     if duplicated.any():
         examples = sorted(ids[duplicated].unique().tolist())[:5]
         raise SegmentationInputError(
-            f"id column '{id_column}' has {int(ids.duplicated().sum())} duplicate id(s), "
-            f"e.g. {examples}"
+            f"id column '{id_column}' has {int(ids.duplicated().sum())} duplicate id(s), e.g. {examples}"
         )
     order = np.argsort(ids.to_numpy(), kind="stable")
     ids = ids.iloc[order].reset_index(drop=True)
@@ -123,11 +120,9 @@ def prepare_input(
         flag = frame[exclude_column]
         n_null = int(flag.isna().sum())
         if n_null:
-            raise SegmentationInputError(
-                f"exclusion column '{exclude_column}' has {n_null} null value(s)"
-            )
+            raise SegmentationInputError(f"exclusion column '{exclude_column}' has {n_null} null value(s)")
         values = set(pd.unique(flag.to_numpy()).tolist())
-        if not values <= {True, False, 0, 1}:
+        if not values <= {True, False}:
             raise SegmentationInputError(
                 f"exclusion column '{exclude_column}' must be boolean, got values like "
                 f"{sorted(map(str, values))[:5]}"
@@ -151,9 +146,7 @@ def prepare_input(
         )
     nan_excluded = _count_by_column(np.isnan(raw[excluded]), features)
     if nan_excluded:
-        warnings.append(
-            f"missing values in excluded rows replaced by the fitted median: {nan_excluded}"
-        )
+        warnings.append(f"missing values in excluded rows replaced by the fitted median: {nan_excluded}")
     if order_feature not in features:
         bad = np.isnan(order_values[fitted]) | np.isinf(order_values[fitted])
         if bad.any():
@@ -169,13 +162,10 @@ def prepare_input(
                 f"negative values in fitted rows of log1p feature(s) (count): {negative}; "
                 "log1p needs values >= 0 (remove the column from log1p_features or exclude rows)"
             )
-        negative_excluded = _count_by_column(
-            raw[excluded][:, log_idx] < 0, settings.log1p_features
-        )
+        negative_excluded = _count_by_column(raw[excluded][:, log_idx] < 0, settings.log1p_features)
         if negative_excluded:
             warnings.append(
-                "negative values of log1p features in excluded rows clipped to 0: "
-                f"{negative_excluded}"
+                f"negative values of log1p features in excluded rows clipped to 0: {negative_excluded}"
             )
     return PreparedInput(
         ids=ids,

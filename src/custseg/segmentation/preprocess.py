@@ -123,9 +123,7 @@ class FeaturePreprocessor:
         out[..., self.log_mask_] = np.expm1(values[..., self.log_mask_])
         return out
 
-    def original_to_scaled(
-        self, values: np.ndarray, columns: Sequence[int] | None = None
-    ) -> np.ndarray:
+    def original_to_scaled(self, values: np.ndarray, columns: Sequence[int] | None = None) -> np.ndarray:
         """Original units of kept features (all, or the kept-feature indices ``columns``)
         -> scaled space; the inverse of :meth:`inverse_scaled`."""
         idx = np.arange(len(self.features_)) if columns is None else np.asarray(columns)
@@ -198,8 +196,7 @@ class ItemPatternEncoder:
         item_codes = items[self.item_column]
         if item_codes.isna().any():
             raise SegmentationInputError(
-                f"item_pattern column '{self.item_column}' has {int(item_codes.isna().sum())} "
-                "null value(s)"
+                f"item_pattern column '{self.item_column}' has {int(item_codes.isna().sum())} null value(s)"
             )
         frame = pd.DataFrame(
             {
@@ -216,9 +213,7 @@ class ItemPatternEncoder:
         frame = frame[frame["row"] >= 0]
         if frame[["lines", "quantity"]].isna().to_numpy().any():
             raise SegmentationInputError("item_pattern lines/quantity contain null values")
-        return frame.groupby(["row", "item"], as_index=False, sort=True)[
-            ["lines", "quantity"]
-        ].sum()
+        return frame.groupby(["row", "item"], as_index=False, sort=True)[["lines", "quantity"]].sum()
 
     def _matrix(self, agg: pd.DataFrame, n_rows: int) -> sparse.csr_matrix:
         col = pd.Index(self.items_).get_indexer(agg["item"])
@@ -231,9 +226,7 @@ class ItemPatternEncoder:
         else:
             values = (agg["lines"].to_numpy() > 0).astype("float64")
         values = np.log1p(np.maximum(values, 0.0))
-        matrix = sparse.csr_matrix(
-            (values, (agg["row"].to_numpy(), col)), shape=(n_rows, len(self.items_))
-        )
+        matrix = sparse.csr_matrix((values, (agg["row"].to_numpy(), col)), shape=(n_rows, len(self.items_)))
         matrix.eliminate_zeros()
         return normalize(matrix, norm="l2", axis=1, copy=False)
 

@@ -97,9 +97,8 @@ def choose_k(
         k = ks[chosen]
         for i in np.flatnonzero(qualifies):
             if i != chosen:
-                notes[ks[i]] = (
-                    f"qualifies; silhouette {_fmt(sil[i])} vs {_fmt(sil[chosen])} for k={k}"
-                    + (" (within tolerance, smaller k preferred)" if i in tied else "")
+                notes[ks[i]] = f"qualifies; silhouette {_fmt(sil[i])} vs {_fmt(sil[chosen])} for k={k}" + (
+                    " (within tolerance, smaller k preferred)" if i in tied else ""
                 )
         reason = (
             f"highest silhouette ({_fmt(sil[chosen])}) among k with stability >= "
@@ -150,6 +149,7 @@ def evaluate_candidates(
     minibatch_batch_size: int,
     agglomerative_sample_size: int,
     covariance_type: str,
+    gmm_n_init: int,
     silhouette_sample_size: int,
     stability_resamples: int,
     stability_sample_size: int,
@@ -171,6 +171,7 @@ def evaluate_candidates(
         minibatch_batch_size=minibatch_batch_size,
         agglomerative_sample_size=agglomerative_sample_size,
         covariance_type=covariance_type,
+        gmm_n_init=gmm_n_init,
     )
     seeds = np.random.SeedSequence(random_state).spawn(3)
     centers = fit_centers(points, ks, random_state=random_state, **fit_kwargs)

@@ -146,6 +146,7 @@ class SegmentationSettings:
     item_pattern: ItemPatternSettings = field(default_factory=ItemPatternSettings)
     algorithm: str = "kmeans"
     gmm_covariance_type: str = "full"
+    gmm_n_init: int = 1
     k_min: int = 2
     k_max: int = 10
     k: int | None = None
@@ -196,6 +197,7 @@ class SegmentationSettings:
         set_(self, "random_state", _check_int("random_state", self.random_state, 0))
         for key in (
             "n_init",
+            "gmm_n_init",
             "minibatch_batch_size",
             "selection_sample_size",
             "stability_sample_size",
@@ -203,7 +205,11 @@ class SegmentationSettings:
         ):
             set_(self, key, _check_int(key, getattr(self, key), 1))
         set_(self, "minibatch_threshold", _check_int("minibatch_threshold", self.minibatch_threshold, 1))
-        set_(self, "silhouette_sample_size", _check_int("silhouette_sample_size", self.silhouette_sample_size, 10))
+        set_(
+            self,
+            "silhouette_sample_size",
+            _check_int("silhouette_sample_size", self.silhouette_sample_size, 10),
+        )
         set_(self, "stability_resamples", _check_int("stability_resamples", self.stability_resamples, 0))
         if self.selection_sample_size < 100:
             raise _fail("selection_sample_size", f"must be >= 100, got {self.selection_sample_size}")
@@ -278,9 +284,7 @@ class SegmentationSettings:
         if isinstance(mapping, SegmentationSettings):
             return mapping
         if not isinstance(mapping, Mapping):
-            raise SegmentationSettingsError(
-                f"settings must be a mapping, got {type(mapping).__name__}"
-            )
+            raise SegmentationSettingsError(f"settings must be a mapping, got {type(mapping).__name__}")
         allowed = [f.name for f in dataclasses.fields(cls)]
         _unknown_keys("segmentation settings", mapping, allowed)
         values = {k: v for k, v in mapping.items() if v is not None}
