@@ -52,9 +52,9 @@ overall as (
     select
         source,
         feature,
-        avg(value) as overall_mean,
-        avg(model_scale_value) as overall_model_scale_mean,
-        stddev_pop(model_scale_value) as overall_model_scale_stddev
+        {{ exact_avg('value') }} as overall_mean,
+        {{ exact_avg('model_scale_value') }} as overall_model_scale_mean,
+        {{ exact_stddev_pop('model_scale_value') }} as overall_model_scale_stddev
     from features
     group by source, feature
 
@@ -67,9 +67,9 @@ by_segment as (
         assignments.segment_id,
         features.feature,
         count(*) as customers,
-        avg(features.value) as mean_value,
+        {{ exact_avg('features.value') }} as mean_value,
         percentile_cont(0.5) within group (order by features.value) as median_value,
-        avg(features.model_scale_value) as model_scale_mean
+        {{ exact_avg('features.model_scale_value') }} as model_scale_mean
     from features
     inner join assignments
         on

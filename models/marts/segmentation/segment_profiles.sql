@@ -75,7 +75,7 @@ revenue as (
     select
         source,
         segment_id,
-        mean_value * customers as revenue
+        cast(round(mean_value * customers, 2) as decimal(18, 2)) as revenue
     from profiles
     where {{ revenue_feature_condition }}
 
