@@ -23,3 +23,16 @@
 {% macro fm_score(f_score, m_score) -%}
     cast(ceil(({{ f_score }} + {{ m_score }}) / 2.0) as {{ dbt.type_int() }})
 {%- endmacro %}
+
+{#
+    The date recency, tenure and age are measured at: the dbt var `var_name` when set,
+    else the day after `latest_date` (an aggregate such as max(invoice_date)). Never
+    today's date, so that a rebuild on the same data gives the same figures.
+#}
+{% macro reference_date(var_name, latest_date) -%}
+    {%- if var(var_name) -%}
+        cast('{{ var(var_name) }}' as date)
+    {%- else -%}
+        cast({{ dbt.dateadd('day', 1, latest_date) }} as date)
+    {%- endif -%}
+{%- endmacro %}

@@ -22,22 +22,10 @@ product_lines as (
 
 ),
 
-all_invoices as (
-
-    select max(invoice_date) as last_invoice_date
-    from {{ ref('stg_online_retail__transactions') }}
-
-),
-
 as_of as (
 
-    select
-        {%- if var('online_retail_as_of_date') %}
-            cast('{{ var("online_retail_as_of_date") }}' as date) as as_of_date
-        {%- else %}
-            cast({{ dbt.dateadd('day', 1, 'last_invoice_date') }} as date) as as_of_date
-        {%- endif %}
-    from all_invoices
+    select {{ reference_date('online_retail_as_of_date', 'max(invoice_date)') }} as as_of_date
+    from {{ ref('stg_online_retail__transactions') }}
 
 ),
 

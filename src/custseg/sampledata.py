@@ -96,6 +96,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from custseg.inputs import ONLINE_RETAIL_TRANSACTIONS_COLUMNS, SMARTCART_CUSTOMERS_COLUMNS
+
 __all__ = [
     "SMARTCART_COLUMNS",
     "TRANSACTION_COLUMNS",
@@ -109,40 +111,9 @@ __all__ = [
     "main",
 ]
 
-SMARTCART_COLUMNS: tuple[str, ...] = (
-    "ID",
-    "Year_Birth",
-    "Education",
-    "Marital_Status",
-    "Income",
-    "Kidhome",
-    "Teenhome",
-    "Dt_Customer",
-    "Recency",
-    "MntWines",
-    "MntFruits",
-    "MntMeatProducts",
-    "MntFishProducts",
-    "MntSweetProducts",
-    "MntGoldProds",
-    "NumDealsPurchases",
-    "NumWebPurchases",
-    "NumCatalogPurchases",
-    "NumStorePurchases",
-    "NumWebVisitsMonth",
-    "Complain",
-    "Response",
-)
-TRANSACTION_COLUMNS: tuple[str, ...] = (
-    "InvoiceNo",
-    "StockCode",
-    "Description",
-    "Quantity",
-    "InvoiceDate",
-    "UnitPrice",
-    "CustomerID",
-    "Country",
-)
+# The generated files carry exactly the columns the project requires of the real ones.
+SMARTCART_COLUMNS: tuple[str, ...] = SMARTCART_CUSTOMERS_COLUMNS
+TRANSACTION_COLUMNS: tuple[str, ...] = ONLINE_RETAIL_TRANSACTIONS_COLUMNS
 
 DateStyle = Literal["iso", "mixed"]
 

@@ -23,12 +23,7 @@ rfm as (
 
 reference as (
 
-    select
-        {%- if var('smartcart_reference_date') %}
-            cast('{{ var("smartcart_reference_date") }}' as date) as reference_date
-        {%- else %}
-            cast({{ dbt.dateadd('day', 1, 'max(enrolled_date)') }} as date) as reference_date
-        {%- endif %}
+    select {{ reference_date('smartcart_reference_date', 'max(enrolled_date)') }} as reference_date
     from customers
 
 ),
