@@ -1,0 +1,456 @@
+"""Publish a finished dbt build as the serving warehouse file and a Parquet set of the marts.
+
+Why: dbt writes its own file (``CUSTSEG_DUCKDB_PATH``, default ``warehouse/build.duckdb``);
+BI clients and notebooks read another one, the serving file (``CUSTSEG_SERVING_PATH``,
+default ``warehouse/serving.duckdb``), opened read-only. So a reader holding the serving file
+open never blocks a build, and a build that fails or is killed never touches what readers
+see: this step runs only after a successful ``dbt build`` (``scripts/build.sh``), and it
+swaps the new result in atomically.
+
+How, for the serving file: every schema of the build file is copied with ``COPY FROM
+DATABASE`` into a temporary file in the serving file's folder, written in an older DuckDB
+storage version (``CUSTSEG_SERVING_STORAGE_VERSION``, default ``v1.0.0``: DuckDB 0.10 and
+every 1.x release and later read it) so that readers on older DuckDB releases can open it.
+Tables keep their constraints and their table and column comments (dbt's persist_docs).
+Views are published as tables, with their comments: the serving file then depends on no
+raw file or SQL function of the build, and old releases never bind newer view SQL. Row
+counts are checked table by table, then the file is flushed to disk and ``os.replace``-d
+onto the serving path. Readers that still have the old file open keep reading the old
+version (on Linux the replaced file lives on until its last reader closes it); a reader
+that reconnects sees the new one.
+
+How, for Parquet: every table of schema ``marts`` is written as ``<table>.parquet`` into a
+new version folder beside ``CUSTSEG_PARQUET_DIR`` (default ``warehouse/parquet``), and the
+Parquet path, a symbolic link to the current version folder, is swapped onto the new folder
+with ``os.replace``. A reader opening files through the path always sees one complete set;
+the previous set is kept until the next publish, for readers that listed its files just
+before the swap.
+
+A publish that is killed leaves temporary files (``.<name>.tmp-*``) behind and the
+published files untouched; the next publish removes the leftovers. Publishes of the same
+serving file take turns (a lock file beside it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import os
+import secrets
+import shutil
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+DEFAULT_BUILD_PATH = "warehouse/build.duckdb"
+DEFAULT_SERVING_PATH = "warehouse/serving.duckdb"
+DEFAULT_PARQUET_DIR = "warehouse/parquet"
+# The oldest storage version DuckDB 2.0 still writes (it also covers the 0.10 releases):
+# every type the project uses (integers up to HUGEINT, DOUBLE, DECIMAL, VARCHAR, BOOLEAN,
+# DATE, TIMESTAMP) is readable in it.
+DEFAULT_STORAGE_VERSION = "v1.0.0"
+REQUIRED_TABLE = ("marts", "customer_segments")
+PARQUET_SCHEMA = "marts"
+
+BUILD_ALIAS = "build"
+SERVING_ALIAS = "serving_tmp"
+
+
+class PublishError(Exception):
+    """A problem the person running the publish can fix (message without a traceback)."""
+
+
+@dataclass(frozen=True)
+class PublishSettings:
+    """Where to read the build from and where to publish it."""
+
+    build: Path
+    serving: Path
+    parquet_dir: Path
+    storage_version: str = DEFAULT_STORAGE_VERSION
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> PublishSettings:
+        """The settings from the environment variables, else the defaults."""
+        env = os.environ if environ is None else environ
+        return cls(
+            build=Path(env.get("CUSTSEG_DUCKDB_PATH") or DEFAULT_BUILD_PATH),
+            serving=Path(env.get("CUSTSEG_SERVING_PATH") or DEFAULT_SERVING_PATH),
+            parquet_dir=Path(env.get("CUSTSEG_PARQUET_DIR") or DEFAULT_PARQUET_DIR),
+            storage_version=env.get("CUSTSEG_SERVING_STORAGE_VERSION") or DEFAULT_STORAGE_VERSION,
+        )
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A table or view of the build file, with its comment."""
+
+    schema: str
+    name: str
+    is_view: bool
+    comment: str | None
+
+    @property
+    def qualified(self) -> str:
+        return f"{quote_identifier(self.schema)}.{quote_identifier(self.name)}"
+
+    def __str__(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    """One table of the serving file and its row count."""
+
+    schema: str
+    name: str
+    rows: int
+    from_view: bool
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What one publish wrote."""
+
+    serving: Path
+    storage_version: str
+    tables: tuple[PublishedTable, ...]
+    parquet_dir: Path
+    parquet_files: tuple[str, ...]
+    seconds: float
+
+
+def quote_identifier(name: str) -> str:
+    """A DuckDB identifier in double quotes."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(text: str) -> str:
+    """A DuckDB string literal (for statements that take no parameters, like COMMENT ON)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def temp_prefix(path: Path) -> str:
+    """The name prefix of the temporary files and folders made beside ``path``."""
+    return f".{path.name}.tmp-"
+
+
+def new_temp_path(path: Path) -> Path:
+    """A fresh temporary name in the same folder as ``path`` (so a rename onto it is atomic)."""
+    return path.with_name(f"{temp_prefix(path)}{os.getpid()}-{secrets.token_hex(4)}")
+
+
+def publish(settings: PublishSettings) -> PublishResult:
+    """Publish the build file as the serving file and the marts as Parquet, atomically each."""
+    started = time.monotonic()
+    build = settings.build
+    if not build.is_file():
+        raise PublishError(f"build file {build} does not exist: run `dbt build` first")
+    if build.resolve() == settings.serving.resolve():
+        raise PublishError(f"the serving file must not be the build file ({build})")
+    settings.serving.parent.mkdir(parents=True, exist_ok=True)
+    settings.parquet_dir.parent.mkdir(parents=True, exist_ok=True)
+    with publish_lock(settings.serving):
+        remove_leftovers(settings.serving, settings.parquet_dir)
+        serving_tmp = new_temp_path(settings.serving)
+        parquet_tmp = new_temp_path(settings.parquet_dir)
+        try:
+            with open_build(build) as connection:
+                relations = list_relations(connection)
+                tables = write_serving_copy(connection, relations, serving_tmp, settings.storage_version)
+                parquet_files = write_parquet_set(connection, relations, parquet_tmp)
+            swap_in_file(serving_tmp, settings.serving)
+            swap_in_folder(parquet_tmp, settings.parquet_dir)
+        finally:
+            remove_path(serving_tmp)
+            remove_path(serving_tmp.with_name(serving_tmp.name + ".wal"))
+            remove_path(parquet_tmp)
+    return PublishResult(
+        serving=settings.serving,
+        storage_version=settings.storage_version,
+        tables=tables,
+        parquet_dir=settings.parquet_dir,
+        parquet_files=parquet_files,
+        seconds=time.monotonic() - started,
+    )
+
+
+@contextlib.contextmanager
+def publish_lock(serving: Path) -> Iterator[None]:
+    """Hold an exclusive lock beside the serving file; the kernel drops it if we are killed."""
+    lock_path = serving.with_name(f".{serving.name}.publish.lock")
+    with open(lock_path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def remove_leftovers(serving: Path, parquet_dir: Path) -> None:
+    """Remove the temporary files of publishes that were killed (we hold the lock)."""
+    for target in (serving, parquet_dir):
+        for leftover in target.parent.glob(glob_escape(temp_prefix(target)) + "*"):
+            remove_path(leftover)
+
+
+def glob_escape(text: str) -> str:
+    """``text`` with glob wildcards escaped, for Path.glob."""
+    return "".join(f"[{char}]" if char in "*?[" else char for char in text)
+
+
+def remove_path(path: Path) -> None:
+    """Remove a file, link or folder if it exists."""
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    elif path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def open_build(build: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory connection with the build file attached read-only as ``build``."""
+    with duckdb.connect() as connection:
+        try:
+            connection.execute(f"attach {quote_literal(str(build))} as {BUILD_ALIAS} (read_only)")
+        except duckdb.Error as error:
+            raise PublishError(f"cannot open build file {build}: {error}") from error
+        check_required_table(connection, build)
+        yield connection
+
+
+def check_required_table(connection: duckdb.DuckDBPyConnection, build: Path) -> None:
+    """Refuse a build file without the segments mart: that build never finished."""
+    schema, name = REQUIRED_TABLE
+    found = connection.execute(
+        "select count(*) from duckdb_tables() where database_name = ? and schema_name = ? and table_name = ?",
+        [BUILD_ALIAS, schema, name],
+    ).fetchone()
+    if not found or found[0] == 0:
+        raise PublishError(
+            f"build file {build} has no table {schema}.{name}: run a complete `dbt build` first"
+        )
+
+
+def list_relations(connection: duckdb.DuckDBPyConnection) -> list[Relation]:
+    """Every table and view of the build file, in a stable order."""
+    rows = connection.execute(
+        """
+        select schema_name, table_name, false, comment from duckdb_tables()
+        where database_name = $db and not internal and not temporary
+        union all
+        select schema_name, view_name, true, comment from duckdb_views()
+        where database_name = $db and not internal and not temporary
+        order by 1, 2
+        """,
+        {"db": BUILD_ALIAS},
+    ).fetchall()
+    return [Relation(schema, name, is_view, comment) for schema, name, is_view, comment in rows]
+
+
+def write_serving_copy(
+    connection: duckdb.DuckDBPyConnection,
+    relations: Sequence[Relation],
+    path: Path,
+    storage_version: str,
+) -> tuple[PublishedTable, ...]:
+    """Write the whole build into a new file at ``path`` in ``storage_version``; check row counts."""
+    try:
+        connection.execute(
+            f"attach {quote_literal(str(path))} as {SERVING_ALIAS} "
+            f"(storage_version {quote_literal(storage_version)})"
+        )
+    except duckdb.Error as error:
+        raise PublishError(f"cannot create {path} in storage version {storage_version!r}: {error}") from error
+    try:
+        connection.execute(f"copy from database {BUILD_ALIAS} to {SERVING_ALIAS}")
+        for relation in relations:
+            if relation.is_view:
+                materialise_view(connection, relation)
+        tables = tuple(count_and_compare(connection, relation) for relation in relations)
+        connection.execute(f"checkpoint {SERVING_ALIAS}")
+    finally:
+        connection.execute(f"detach database if exists {SERVING_ALIAS}")
+    return tables
+
+
+def materialise_view(connection: duckdb.DuckDBPyConnection, relation: Relation) -> None:
+    """Replace a copied view by a table of its rows, keeping the view's comments."""
+    target = f"{SERVING_ALIAS}.{relation.qualified}"
+    connection.execute(f"drop view {target}")
+    connection.execute(f"create table {target} as select * from {BUILD_ALIAS}.{relation.qualified}")
+    if relation.comment is not None:
+        connection.execute(f"comment on table {target} is {quote_literal(relation.comment)}")
+    for column, comment in column_comments(connection, relation):
+        connection.execute(
+            f"comment on column {target}.{quote_identifier(column)} is {quote_literal(comment)}"
+        )
+
+
+def column_comments(connection: duckdb.DuckDBPyConnection, relation: Relation) -> list[tuple[str, str]]:
+    """The commented columns of a build relation."""
+    return connection.execute(
+        "select column_name, comment from duckdb_columns() where database_name = ? and schema_name = ?"
+        " and table_name = ? and comment is not null order by column_index",
+        [BUILD_ALIAS, relation.schema, relation.name],
+    ).fetchall()
+
+
+def count_and_compare(connection: duckdb.DuckDBPyConnection, relation: Relation) -> PublishedTable:
+    """The row count of a published table; fail if it differs from the build's."""
+    build_rows = count_rows(connection, f"{BUILD_ALIAS}.{relation.qualified}")
+    serving_rows = count_rows(connection, f"{SERVING_ALIAS}.{relation.qualified}")
+    if build_rows != serving_rows:
+        raise PublishError(f"{relation}: {serving_rows} rows copied, the build has {build_rows}")
+    return PublishedTable(relation.schema, relation.name, serving_rows, relation.is_view)
+
+
+def count_rows(connection: duckdb.DuckDBPyConnection, qualified: str) -> int:
+    """``count(*)`` of one relation."""
+    row = connection.execute(f"select count(*) from {qualified}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def write_parquet_set(
+    connection: duckdb.DuckDBPyConnection, relations: Sequence[Relation], folder: Path
+) -> tuple[str, ...]:
+    """One Parquet file per relation of schema ``marts`` in a new folder; the file names."""
+    folder.mkdir()
+    names = []
+    for relation in relations:
+        if relation.schema != PARQUET_SCHEMA:
+            continue
+        file = folder / f"{relation.name}.parquet"
+        connection.execute(
+            f"copy (select * from {BUILD_ALIAS}.{relation.qualified}) to {quote_literal(str(file))}"
+            " (format parquet, compression zstd)"
+        )
+        names.append(file.name)
+    for name in names:
+        fsync_path(folder / name)
+    fsync_path(folder)
+    return tuple(names)
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file's or folder's data and metadata to disk."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def swap_in_file(new_file: Path, target: Path) -> None:
+    """Atomically make ``new_file`` the file at ``target`` (same folder), durably."""
+    fsync_path(new_file)
+    # Nobody writes the serving file, so a WAL beside it can only be a stale one (from a
+    # read-write open that crashed): DuckDB must never replay it onto the new file.
+    target.with_name(target.name + ".wal").unlink(missing_ok=True)
+    os.replace(new_file, target)
+    fsync_path(target.parent)
+
+
+def version_prefix(path: Path) -> str:
+    """The name prefix of the Parquet version folders beside ``path``."""
+    return f".{path.name}.v-"
+
+
+def swap_in_folder(new_folder: Path, target: Path) -> None:
+    """Make ``target`` a link to ``new_folder`` (renamed to a version folder) in one rename.
+
+    Keeps the version folder the link pointed to before (readers may be listing it) and
+    removes older ones.
+    """
+    stamp = f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
+    version = target.with_name(f"{version_prefix(target)}{stamp}")
+    os.rename(new_folder, version)
+    previous = current_version(target)
+    link = new_temp_path(target)
+    os.symlink(version.name, link)
+    os.replace(link, target)
+    fsync_path(target.parent)
+    keep = {version.name, previous.name if previous else None}
+    for old in target.parent.glob(glob_escape(version_prefix(target)) + "*"):
+        if old.name not in keep:
+            remove_path(old)
+
+
+def current_version(target: Path) -> Path | None:
+    """The version folder ``target`` links to; a plain folder is first moved to one."""
+    if target.is_symlink():
+        return target.parent / os.readlink(target)
+    if not target.exists():
+        return None
+    if not target.is_dir():
+        raise PublishError(f"Parquet path {target} exists and is not a folder")
+    # A plain folder (made by hand or by an older publish): it becomes the previous version.
+    legacy = target.with_name(f"{version_prefix(target)}0-{secrets.token_hex(4)}")
+    os.rename(target, legacy)
+    return legacy
+
+
+def format_result(result: PublishResult) -> str:
+    """The lines the command prints: what was published, with row counts."""
+    total_rows = sum(table.rows for table in result.tables)
+    width = max((len(f"{t.schema}.{t.name}") for t in result.tables), default=0)
+    lines = [
+        f"published {result.serving} (DuckDB storage version {result.storage_version}): "
+        f"{len(result.tables)} tables, {total_rows} rows, in {result.seconds:.1f} s",
+    ]
+    for table in result.tables:
+        note = "  (from a view)" if table.from_view else ""
+        lines.append(f"  {table.schema + '.' + table.name:<{width}}  {table.rows:>10}{note}")
+    lines.append(
+        f"published {len(result.parquet_files)} Parquet files of schema marts in {result.parquet_dir}/"
+    )
+    return "\n".join(lines)
+
+
+def parse_args(argv: Sequence[str] | None, defaults: PublishSettings) -> PublishSettings:
+    """The settings from the command line, defaulting to the environment's."""
+    parser = argparse.ArgumentParser(
+        prog="python -m custseg.publish",
+        description="Publish the dbt build file as the read-only serving file (atomically, in an "
+        "older DuckDB storage version) and the marts as Parquet files.",
+    )
+    parser.add_argument(
+        "--build", type=Path, default=defaults.build, help=f"build file (default {defaults.build})"
+    )
+    parser.add_argument(
+        "--serving", type=Path, default=defaults.serving, help=f"serving file (default {defaults.serving})"
+    )
+    parser.add_argument(
+        "--parquet-dir",
+        type=Path,
+        default=defaults.parquet_dir,
+        help=f"folder of the marts' Parquet files (default {defaults.parquet_dir})",
+    )
+    parser.add_argument(
+        "--storage-version",
+        default=defaults.storage_version,
+        help=f"DuckDB storage version of the serving file (default {defaults.storage_version})",
+    )
+    args = parser.parse_args(argv)
+    return PublishSettings(args.build, args.serving, args.parquet_dir, args.storage_version)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line entry point: publish and print what was published."""
+    settings = parse_args(argv, PublishSettings.from_env())
+    try:
+        result = publish(settings)
+    except (PublishError, duckdb.Error, OSError) as error:
+        print(f"publish: error: {error}", file=sys.stderr)
+        return 1
+    print(format_result(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,507 @@
+"""Publishing as people meet it: after a build the serving file and the Parquet set hold the
+marts; an older DuckDB opens the serving file; a BI reader holding it open never blocks a
+rebuild; and a build or publish killed at any moment leaves the last serving file intact."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import PROJECT_ROOT, dbt_executable, invoke_dbt
+
+from custseg.publish import DEFAULT_STORAGE_VERSION, PublishSettings, publish
+
+# The oldest DuckDB release the serving file's storage version (v1.0.0) promises.
+OLD_DUCKDB_VERSION = "1.0.0"
+SEGMENTS_QUERY = "select count(*) from marts.customer_segments"
+SMARTCART_SEGMENTS_QUERY = "select count(*) from marts.customer_segments where source = 'smartcart'"
+# What pip prints when it cannot reach the package registry (then the test is skipped).
+REGISTRY_UNREACHABLE = (
+    "NewConnectionError",
+    "Failed to establish a new connection",
+    "Temporary failure in name resolution",
+    "Network is unreachable",
+    "ConnectTimeoutError",
+    "ProxyError",
+    "Max retries exceeded",
+)
+
+
+@dataclass(frozen=True)
+class Published:
+    """A build and what its publish wrote, shared by the tests of this module."""
+
+    workdir: Path
+    build: Path
+    serving: Path
+    parquet_dir: Path
+    cli_output: str
+
+
+PUBLISH = [sys.executable, "-m", "custseg.publish"]
+
+
+def publish_args(build: Path, serving: Path, parquet_dir: Path) -> list[str]:
+    """The publish command's arguments."""
+    return ["--build", str(build), "--serving", str(serving), "--parquet-dir", str(parquet_dir)]
+
+
+def run_publish(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m custseg.publish`` from the project folder, as a person would."""
+    return subprocess.run(
+        [*PUBLISH, *map(str, args)], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Published:
+    """One full build of the bundled sample, published by the command line."""
+    workdir = tmp_path_factory.mktemp("publish")
+    build = workdir / "build.duckdb"
+    run = invoke_dbt("build", workdir=workdir, warehouse=build)
+    assert run.returncode == 0, run.output[-5000:]
+    serving, parquet_dir = workdir / "serving" / "serving.duckdb", workdir / "serving" / "parquet"
+    completed = run_publish(*publish_args(build, serving, parquet_dir))
+    assert completed.returncode == 0, completed.stderr
+    return Published(workdir, build, serving, parquet_dir, completed.stdout)
+
+
+def published_args(published: Published) -> list[str]:
+    """The arguments that publish the module's build to its serving file and Parquet folder."""
+    return publish_args(published.build, published.serving, published.parquet_dir)
+
+
+def query(path: Path, sql: str) -> list[tuple]:
+    """Rows of a query on a DuckDB file opened read-only."""
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def relation_counts(path: Path) -> dict[str, int]:
+    """Row count of every table and view of a DuckDB file."""
+    with duckdb.connect(str(path), read_only=True) as connection:
+        names = connection.execute(
+            "select schema_name || '.' || table_name from duckdb_tables() where not internal"
+            " union all select schema_name || '.' || view_name from duckdb_views() where not internal"
+        ).fetchall()
+        return {name: connection.execute(f"select count(*) from {name}").fetchone()[0] for (name,) in names}
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def parquet_state(folder: Path) -> dict[str, str]:
+    """The Parquet set as a reader sees it through the folder path: file name to hash."""
+    return {file.name: file_hash(file) for file in sorted(folder.glob("*.parquet"))}
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Temporary files or folders of a publish left in ``folder``."""
+    return sorted(path.name for path in folder.iterdir() if ".tmp-" in path.name)
+
+
+def test_serving_file_has_every_build_table_with_the_same_rows(published: Published) -> None:
+    build, serving = relation_counts(published.build), relation_counts(published.serving)
+    assert serving == build
+    marts = {name: rows for name, rows in serving.items() if name.startswith("marts.")}
+    assert marts["marts.customer_segments"] > 0
+    assert len(marts) >= 10
+    for needed in (
+        "staging.stg_online_retail__rejected_lines",
+        "staging.stg_smartcart__rejected_customers",
+        "seeds.rfm_segment_rules",
+        "segmentation.fit_customer_segments",
+    ):
+        assert needed in serving
+    # Views (the intermediate layer) are published as tables: nothing reads raw files or
+    # needs the build's SQL.
+    assert query(published.serving, "select count(*) from duckdb_views() where not internal") == [(0,)]
+
+
+def test_serving_file_keeps_table_and_column_comments(published: Published) -> None:
+    comments_sql = (
+        "select schema_name, table_name, column_name, comment from duckdb_columns()"
+        " where comment is not null order by all"
+    )
+    build_comments = query(published.build, comments_sql)
+    assert len(build_comments) > 100
+    assert query(published.serving, comments_sql) == build_comments
+    table_comment = (
+        "select comment from duckdb_tables() where schema_name = 'marts' and table_name = 'customer_segments'"
+    )
+    assert query(published.serving, table_comment) == query(published.build, table_comment)
+    assert query(published.serving, table_comment)[0][0].startswith("One row per customer")
+
+
+def test_serving_file_is_written_in_the_old_storage_version(published: Published) -> None:
+    with duckdb.connect() as connection:
+        connection.execute(f"attach '{published.serving}' as serving (read_only)")
+        tags = connection.execute(
+            "select tags from duckdb_databases() where database_name = 'serving'"
+        ).fetchone()
+    assert DEFAULT_STORAGE_VERSION == "v1.0.0"
+    assert tags[0]["storage_version"] == "v1.0.0+"
+
+
+def test_parquet_set_has_one_file_per_mart_with_the_same_rows(published: Published) -> None:
+    marts = {
+        name.removeprefix("marts."): rows
+        for name, rows in relation_counts(published.build).items()
+        if name.startswith("marts.")
+    }
+    files = sorted(published.parquet_dir.glob("*.parquet"))
+    assert sorted(file.stem for file in files) == sorted(marts)
+    with duckdb.connect() as connection:
+        for file in files:
+            assert connection.execute(f"select count(*) from '{file}'").fetchone()[0] == marts[file.stem], (
+                file
+            )
+
+
+def test_cli_prints_what_it_published(published: Published) -> None:
+    output = published.cli_output
+    segments = query(published.build, SEGMENTS_QUERY)[0][0]
+    assert re.search(rf"marts\.customer_segments\s+{segments}\b", output), output
+    assert "storage version v1.0.0" in output
+    assert re.search(r"in \d+\.\d s", output)
+    marts = query(published.build, "select count(*) from duckdb_tables() where schema_name = 'marts'")[0][0]
+    assert f"published {marts} Parquet files of schema marts in {published.parquet_dir}/" in output
+
+
+def test_cli_reports_a_missing_or_unfinished_build_without_a_traceback(tmp_path: Path) -> None:
+    serving, parquet_dir = tmp_path / "serving.duckdb", tmp_path / "parquet"
+    missing = run_publish(
+        "--build", tmp_path / "nope.duckdb", "--serving", serving, "--parquet-dir", parquet_dir
+    )
+    assert missing.returncode == 1
+    assert "nope.duckdb does not exist" in missing.stderr
+    unfinished = tmp_path / "unfinished.duckdb"
+    with duckdb.connect(str(unfinished)) as connection:
+        connection.execute("create schema marts; create table marts.customer_features_smartcart (x int)")
+    partial = run_publish("--build", unfinished, "--serving", serving, "--parquet-dir", parquet_dir)
+    assert partial.returncode == 1
+    assert "has no table marts.customer_segments" in partial.stderr
+    for completed in (missing, partial):
+        assert "Traceback" not in completed.stderr
+    assert not serving.exists()
+    assert not parquet_dir.exists()
+
+
+def test_publish_api_swaps_a_plain_parquet_folder_for_the_new_set(
+    published: Published, tmp_path: Path
+) -> None:
+    """A Parquet folder made by hand (or by an older tool) is replaced by the new set as a whole."""
+    parquet_dir = tmp_path / "parquet"
+    parquet_dir.mkdir()
+    (parquet_dir / "stale_table.parquet").write_bytes(b"old")
+    settings = PublishSettings(published.build, tmp_path / "serving.duckdb", parquet_dir, "v1.2.0")
+    result = publish(settings)
+    assert result.storage_version == "v1.2.0"
+    assert sorted(file.name for file in parquet_dir.glob("*.parquet")) == sorted(result.parquet_files)
+    assert "stale_table.parquet" not in result.parquet_files
+    assert parquet_dir.is_symlink()
+    assert ("marts", "customer_segments") in {(table.schema, table.name) for table in result.tables}
+    assert query(settings.serving, SEGMENTS_QUERY) == query(published.build, SEGMENTS_QUERY)
+    assert leftovers(tmp_path) == []
+
+
+@pytest.fixture(scope="session")
+def old_duckdb_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A throwaway venv with an old DuckDB release (skipped only if PyPI is unreachable)."""
+    venv = tmp_path_factory.mktemp("old-duckdb") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    pip = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        + ["--retries", "1", "--timeout", "30", f"duckdb=={OLD_DUCKDB_VERSION}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if pip.returncode != 0:
+        output = pip.stdout + pip.stderr
+        if any(marker in output for marker in REGISTRY_UNREACHABLE):
+            pytest.skip(f"pip cannot reach the package registry to install duckdb=={OLD_DUCKDB_VERSION}")
+        pytest.fail(f"pip install duckdb=={OLD_DUCKDB_VERSION} failed:\n{output}")
+    return python
+
+
+OLD_READER = """
+import sys, duckdb
+connection = duckdb.connect(sys.argv[1], read_only=True)
+count = connection.execute("select count(*) from marts.customer_segments").fetchone()[0]
+named = connection.execute("select count(distinct segment_name) from marts.customer_segments").fetchone()[0]
+print(duckdb.__version__, count, named)
+"""
+
+
+def test_old_duckdb_opens_the_serving_file(published: Published, old_duckdb_python: Path) -> None:
+    completed = subprocess.run(
+        [str(old_duckdb_python), "-c", OLD_READER, str(published.serving)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    version, count, named = completed.stdout.split()
+    assert version == OLD_DUCKDB_VERSION
+    assert int(count) == query(published.build, SEGMENTS_QUERY)[0][0]
+    assert int(named) >= 3
+
+
+READER = """
+import select, sys, duckdb
+QUERY = "select count(*) from marts.customer_segments where source = 'smartcart'"
+
+def open_serving():
+    connection = duckdb.connect(sys.argv[1], read_only=True)
+    return connection, connection.execute(QUERY).fetchone()[0]
+
+connection, held = open_serving()
+print("OPEN", held, flush=True)
+queries = 0
+while True:
+    ready, _, _ = select.select([sys.stdin], [], [], 0.05)
+    count = connection.execute(QUERY).fetchone()[0]
+    queries += 1
+    if count != held:
+        print("CHANGED", count, flush=True)
+    if not ready:
+        continue
+    command = sys.stdin.readline().strip()
+    if command == "query":
+        print("HELD", count, queries, flush=True)
+    elif command == "reconnect":
+        connection.close()
+        connection, held = open_serving()
+        print("NEW", held, flush=True)
+    else:
+        break
+"""
+
+
+def ask(reader: subprocess.Popen[str], command: str) -> list[str]:
+    """Send a command to the reader process and return its answer's words."""
+    assert reader.stdin and reader.stdout
+    reader.stdin.write(command + "\n")
+    reader.stdin.flush()
+    return reader.stdout.readline().split()
+
+
+def test_reader_holding_the_serving_file_open_does_not_block_a_rebuild(
+    published: Published, tmp_path: Path
+) -> None:
+    """A BI reader keeps the serving file open and querying while dbt rebuilds on other data
+    and publishes; after reconnecting the reader sees the new result."""
+    smaller = tmp_path / "smartcart_300.csv"
+    subprocess.run(
+        [sys.executable, "-m", "custseg.sampledata", "smartcart", "--rows", "300", "--out", str(smaller)],
+        check=True,
+        capture_output=True,
+    )
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(published.serving)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout
+        opened = reader.stdout.readline().split()
+        assert opened[0] == "OPEN", opened
+        before = int(opened[1])
+        rebuild = invoke_dbt(
+            "build",
+            workdir=published.workdir,
+            warehouse=published.build,
+            env={"SMARTCART_CUSTOMERS_PATH": str(smaller)},
+        )
+        assert rebuild.returncode == 0, rebuild.output[-5000:]
+        completed = run_publish(*published_args(published))
+        assert completed.returncode == 0, completed.stderr
+        after = query(published.build, SMARTCART_SEGMENTS_QUERY)[0][0]
+        assert after != before
+        held = ask(reader, "query")
+        assert held[:2] == ["HELD", str(before)], held  # the open connection kept its version
+        assert int(held[2]) > 10  # and queried it all along
+        assert ask(reader, "reconnect") == ["NEW", str(after)]
+    finally:
+        if reader.poll() is None and reader.stdin:
+            reader.stdin.write("quit\n")
+            reader.stdin.close()
+        reader.wait(timeout=30)
+    assert reader.returncode == 0
+    assert query(published.serving, SMARTCART_SEGMENTS_QUERY) == [(after,)]
+
+
+def run_until_killed(
+    command: Sequence[str], env: dict[str, str], pattern: str, delay: float = 0.0, timeout: float = 300
+) -> tuple[bool, int, str]:
+    """Run ``command`` in its own process group; SIGKILL the group ``delay`` seconds after a
+    line of its output matches ``pattern``. Returns (killed, return code, output)."""
+    process = subprocess.Popen(
+        command,
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    watchdog = threading.Timer(timeout, os.killpg, (process.pid, signal.SIGKILL))
+    watchdog.start()
+    lines, killed = [], False
+    try:
+        assert process.stdout
+        for line in process.stdout:
+            lines.append(line)
+            if re.search(pattern, line):
+                if delay:
+                    threading.Event().wait(delay)
+                os.killpg(process.pid, signal.SIGKILL)
+                killed = True
+                break
+    finally:
+        watchdog.cancel()
+        returncode = process.wait(timeout=60)
+        assert process.stdout
+        process.stdout.close()
+    return killed, returncode, "".join(lines)
+
+
+def pipeline_command(published: Published) -> list[str]:
+    """``dbt build && python -m custseg.publish`` on the module's build file, as scripts/build.sh
+    runs them (same build file and dbt target folder, so dbt parses partially after the first)."""
+    workdir = published.workdir
+    dbt = [
+        dbt_executable(),
+        "build",
+        "--target-path",
+        str(workdir / "target"),
+        "--log-path",
+        str(workdir / "logs"),
+    ]
+    return ["bash", "-c", f"{shlex.join(dbt)} && {shlex.join([*PUBLISH, *published_args(published)])}"]
+
+
+def pipeline_env(published: Published) -> dict[str, str]:
+    """The environment of the pipeline: the module's build file, unbuffered output."""
+    return {
+        **os.environ,
+        "CUSTSEG_DUCKDB_PATH": str(published.build),
+        "CUSTSEG_DUCKDB_TEMP_DIR": str(published.workdir / "duckdb_tmp"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def assert_serving_intact(published: Published, serving_hash: str, parquet: dict[str, str]) -> None:
+    """The serving file is byte for byte the last good one and answers a query; Parquet too."""
+    assert file_hash(published.serving) == serving_hash
+    assert query(published.serving, SEGMENTS_QUERY)[0][0] > 0
+    assert parquet_state(published.parquet_dir) == parquet
+
+
+@pytest.mark.parametrize(
+    ("moment", "pattern", "delay"),
+    [
+        ("staging", r"START sql table model staging\.", 0.2),
+        ("python model", r"START python table model segmentation\.fit_customer_segments\b", 2.0),
+        ("tests", r"START test \S*fit_customer_segments", 0.0),
+    ],
+)
+def test_killing_the_build_keeps_the_last_serving_file(
+    published: Published, moment: str, pattern: str, delay: float
+) -> None:
+    """SIGKILL the whole pipeline (dbt build, then publish) while dbt runs the given node."""
+    serving_hash, parquet = file_hash(published.serving), parquet_state(published.parquet_dir)
+    killed, returncode, output = run_until_killed(
+        pipeline_command(published), pipeline_env(published), pattern, delay
+    )
+    assert killed, f"never reached {moment}:\n{output[-3000:]}"
+    assert returncode == -signal.SIGKILL
+    assert "Completed successfully" not in output
+    assert_serving_intact(published, serving_hash, parquet)
+
+
+PAUSED_PUBLISH = """
+import os, sys, time
+from pathlib import Path
+from custseg import publish
+
+serving = Path(sys.argv[1]).resolve()
+real_replace = os.replace
+
+def pause_before_serving_rename(source, target):
+    if Path(target).resolve() == serving:
+        print("PAUSED", source, flush=True)
+        time.sleep(600)
+    real_replace(source, target)
+
+os.replace = pause_before_serving_rename
+sys.exit(publish.main(sys.argv[2:]))
+"""
+
+
+def test_killing_publish_while_it_writes_keeps_the_last_serving_file(published: Published) -> None:
+    """SIGKILL as soon as the temporary serving file appears; the next publish cleans up."""
+    folder = published.serving.parent
+    serving_hash, parquet = file_hash(published.serving), parquet_state(published.parquet_dir)
+    process = subprocess.Popen(
+        [*PUBLISH, *published_args(published)],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    while process.poll() is None and not leftovers(folder):
+        threading.Event().wait(0.002)
+    os.killpg(process.pid, signal.SIGKILL)
+    assert process.wait(timeout=30) == -signal.SIGKILL, "publish finished before it could be killed"
+    assert leftovers(folder)
+    assert_serving_intact(published, serving_hash, parquet)
+    republished = run_publish(*published_args(published))
+    assert republished.returncode == 0, republished.stderr
+    assert leftovers(folder) == []
+    # The current Parquet set and the one before it (for readers that were listing it) remain.
+    assert len(list(folder.glob(".parquet.v-*"))) == 2
+    assert query(published.serving, SEGMENTS_QUERY) == query(published.build, SEGMENTS_QUERY)
+
+
+def test_killing_publish_between_copy_and_rename_keeps_the_last_serving_file(published: Published) -> None:
+    """The new file is complete, the rename has not happened: a kill then changes nothing."""
+    folder = published.serving.parent
+    serving_hash, parquet = file_hash(published.serving), parquet_state(published.parquet_dir)
+    process = subprocess.Popen(
+        [sys.executable, "-c", PAUSED_PUBLISH, str(published.serving), *published_args(published)],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert process.stdout
+    paused = process.stdout.readline().split()
+    assert paused[:1] == ["PAUSED"], paused
+    copied = Path(paused[1])
+    assert query(copied, SEGMENTS_QUERY) == query(published.build, SEGMENTS_QUERY)
+    os.killpg(process.pid, signal.SIGKILL)
+    assert process.wait(timeout=30) == -signal.SIGKILL
+    process.stdout.close()
+    assert copied.exists()
+    assert_serving_intact(published, serving_hash, parquet)
+    republished = run_publish(*published_args(published))
+    assert republished.returncode == 0, republished.stderr
+    assert leftovers(folder) == []
+    # The current Parquet set and the one before it (for readers that were listing it) remain.
+    assert len(list(folder.glob(".parquet.v-*"))) == 2
