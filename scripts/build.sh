@@ -13,8 +13,12 @@ dbt build "$@"
 # dbt arguments such as --select the build file mixes old and new tables, so it is not published.
 if [ "$#" -eq 0 ]; then
     python -m custseg.publish
+    # The segmentation pictures of the docs overview, drawn from the built warehouse.
+    python -m custseg.docs_site images
 else
-    echo "build: extra dbt arguments given, serving file not republished (run: python -m custseg.publish)"
+    echo "build: extra dbt arguments given, serving file and pictures not refreshed" \
+        "(run: python -m custseg.publish; python -m custseg.docs_site images)"
 fi
 
-dbt docs generate
+dbt docs generate --static
+echo "build: docs site in target/ (./scripts/serve_docs.sh serves it; target/static_index.html works offline)"

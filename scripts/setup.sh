@@ -31,3 +31,11 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
     echo "$wanted" > "$stamp"
 fi
 mkdir -p warehouse/tmp
+
+# Headless Chromium for the docs-site browser test (tests/python/test_docs_site.py). Installed
+# only when missing and when running as root with apt-get; otherwise that test skips.
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing chromium (headless browser for the docs-site test)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+        || echo "setup: could not install chromium; the docs-site browser test will skip" >&2
+fi

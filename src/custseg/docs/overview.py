@@ -1,0 +1,249 @@
+"""Render the pictures from the built warehouse and write the dbt ``__overview__`` docs block
+(docs/overview.md, from the committed docs/overview.md.template) with the pictures embedded as
+data URIs, so that the single-file static site carries them."""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import yaml
+from matplotlib.figure import Figure
+
+from custseg.docs import figures
+from custseg.docs.warehouse import ModelSpace, SourceTables, connect, model_space, source_tables, sources
+from custseg.segmentation.settings import SegmentationSettings
+
+TEMPLATE = Path("docs/overview.md.template")
+OVERVIEW = Path("docs/overview.md")
+IMAGES_DIR = Path("target/docs_images")
+MAX_PLOTTED_CUSTOMERS = 5000
+
+
+@dataclass(frozen=True)
+class Picture:
+    """One rendered picture with its alt text and Markdown caption."""
+
+    source: str
+    name: str
+    alt: str
+    caption: str
+    png: bytes
+
+    @property
+    def filename(self) -> str:
+        return f"{self.source}_{self.name}.png"
+
+    def markdown(self) -> str:
+        """A Markdown image with the PNG as a data URI, then its caption. (dbt docs escapes raw HTML
+        such as <img>, but renders Markdown images, and allows data:image URIs.)"""
+        data = base64.b64encode(self.png).decode("ascii")
+        return f"![{_text(self.alt)}](data:image/png;base64,{data})\n\n{self.caption}\n"
+
+
+def _text(value: object) -> str:
+    """Data as inert Markdown text: no tags, emphasis, links or table cell breaks, and no Jinja
+    delimiters for dbt's docs parser."""
+    escaped = html.escape(str(value), quote=True).replace("{", "&#123;").replace("}", "&#125;")
+    return re.sub(r"([\\`*_\[\]|])", r"\\\1", escaped)
+
+
+def _picture(tables: SourceTables, name: str, alt: str, caption: str, figure: Figure) -> Picture:
+    with figures.style():
+        png = figures.png_bytes(figure)
+    return Picture(tables.source, name, f"{tables.label}: {alt}", caption, png)
+
+
+def rule_thresholds(project_dir: Path, source: str) -> figures.RuleThresholds:
+    """The k rule's limits for a source: its settings in dbt_project.yml over the package defaults."""
+    defaults = {f.name: f.default for f in fields(SegmentationSettings)}
+    settings: Mapping[str, Any] = {}
+    try:
+        project = yaml.safe_load((project_dir / "dbt_project.yml").read_text())
+        meta = project["models"][project["name"]]["segmentation"]["+meta"]["segmentation"]
+        settings = meta.get(source) or {}
+    except (OSError, KeyError, TypeError, yaml.YAMLError):
+        pass
+
+    def setting(key: str) -> float:  # a key set to null takes its default, as in the package
+        value = settings.get(key)
+        return float(defaults[key] if value is None else value)
+
+    return figures.RuleThresholds(setting("min_stability"), setting("min_segment_share"))
+
+
+def k_selection_picture(tables: SourceTables, thresholds: figures.RuleThresholds) -> Picture:
+    chosen, selection = tables.chosen, tables.selection
+    k = int(chosen["k"])
+    caption = (
+        f"**{tables.label}: choosing k.** Candidates k = {selection['k'].min()} to {selection['k'].max()}, "
+        f"scored on {int(chosen['customers_evaluated']):,} customers. The rule chose **k = {k}**: "
+        f"silhouette {chosen['silhouette']:.3f}, stability {chosen['stability']:.3f} "
+        f"(minimum {thresholds.min_stability:g}), smallest segment "
+        f"{figures.share(chosen['min_segment_share'])} of customers "
+        f"(minimum {figures.share(thresholds.min_segment_share)}). "
+        f"Why: {_text(chosen['choice_reason'])}. Table `segment_model_selection`."
+    )
+    with figures.style():
+        figure = figures.k_selection(tables, thresholds)
+    return _picture(tables, "k_selection", "inertia, silhouette and stability against k", caption, figure)
+
+
+def segment_map_picture(tables: SourceTables, space: ModelSpace) -> Picture:
+    with figures.style():
+        projection = figures.project(space)
+        figure = figures.segment_map(tables, space, projection)
+    shown, total = len(space.customers), space.total_customers
+    plotted = (
+        f"All {total:,} customers"
+        if shown == total
+        else f"A fixed sample of {shown:,} of {total:,} customers"
+    )
+    caption = (
+        f"**{tables.label}: customers by segment.** {plotted} on the first two principal components of "
+        f"the {space.coordinates.shape[1]}-dimensional space the clusterer works in "
+        f"({sum(projection.explained):.0%} of its variance; segments that overlap here can be apart in "
+        f"the other dimensions). Crosses are the segment centres. The fitted preprocessing, replayed as "
+        f"`predict_segment` does, puts {space.agreement():.1%} of these customers nearest to their own "
+        f"segment's centre. Tables `customer_segments`, `fit_segment_preprocessing`, "
+        f"`fit_segment_projection`."
+    )
+    return _picture(
+        tables, "segment_map", "customers on two principal components, by segment", caption, figure
+    )
+
+
+def profile_heatmap_picture(tables: SourceTables) -> Picture:
+    strongest = tables.feature_profiles.loc[tables.feature_profiles["z_score"].abs().idxmax()]
+    name = tables.profiles.set_index("segment_id").loc[strongest["segment_id"], "segment_name"]
+    caption = (
+        f"**{tables.label}: segment profiles.** Each cell is the segment's mean of a feature as a z-score "
+        f"against all customers (red above the average customer, blue below; colours stop at ±2). "
+        f"The strongest trait: {_text(name)}, `{strongest['feature']}` {strongest['z_score']:+.1f} sd. "
+        f"Table `segment_feature_profiles`."
+    )
+    with figures.style():
+        figure = figures.profile_heatmap(tables)
+    return _picture(tables, "profile_heatmap", "feature z-scores per segment", caption, figure)
+
+
+def segment_sizes_picture(tables: SourceTables) -> Picture:
+    top = tables.profiles.sort_values(["revenue_share", "segment_id"], ascending=[False, True]).iloc[0]
+    caption = (
+        f"**{tables.label}: segment sizes.** {int(tables.profiles['customers'].sum()):,} customers in "
+        f"{len(tables.profiles)} segments. {_text(top['segment_name'])}: "
+        f"{figures.share(top['customer_share'])} of customers bring "
+        f"{figures.share(top['revenue_share'])} of revenue. Suggested action: "
+        f"{_text(top['suggested_action'])}. Table `segment_profiles`."
+    )
+    with figures.style():
+        figure = figures.segment_sizes(tables)
+    return _picture(tables, "segment_sizes", "share of customers and of revenue per segment", caption, figure)
+
+
+@dataclass(frozen=True)
+class SourceSection:
+    """One source's tables and pictures."""
+
+    tables: SourceTables
+    space: ModelSpace
+    pictures: list[Picture]
+
+    def markdown(self) -> str:
+        body = "\n".join(picture.markdown() for picture in self.pictures)
+        return f"### {_text(self.tables.label)}\n\n{body}"
+
+
+def source_section(connection: duckdb.DuckDBPyConnection, source: str, project_dir: Path) -> SourceSection:
+    """Read one source and render its four pictures."""
+    tables = source_tables(connection, source)
+    space = model_space(connection, source, max_customers=MAX_PLOTTED_CUSTOMERS)
+    pictures = [
+        k_selection_picture(tables, rule_thresholds(project_dir, source)),
+        segment_map_picture(tables, space),
+        profile_heatmap_picture(tables),
+        segment_sizes_picture(tables),
+    ]
+    return SourceSection(tables, space, pictures)
+
+
+def summary_table(sections: list[SourceSection]) -> str:
+    """A Markdown table: per source, customers, chosen k and its scores, the model version."""
+    lines = [
+        "| source | customers | segments (k) | silhouette | stability | biggest revenue segment "
+        "| model version |",
+        "| --- | ---: | ---: | ---: | ---: | --- | --- |",
+    ]
+    for section in sections:
+        tables, chosen = section.tables, section.tables.chosen
+        top = tables.profiles.sort_values(["revenue_share", "segment_id"], ascending=[False, True]).iloc[0]
+        lines.append(
+            f"| {_text(tables.label)} | {int(tables.profiles['customers'].sum()):,} | {int(chosen['k'])} "
+            f"| {chosen['silhouette']:.3f} | {chosen['stability']:.3f} "
+            f"| {_text(top['segment_name'])} ({figures.share(top['revenue_share'])} of revenue) "
+            f"| `{_text(tables.model_version)}` |"
+        )
+    return "\n".join(lines)
+
+
+def render_overview(template: str, sections: list[SourceSection]) -> str:
+    """Fill the template's ${summary_table} and ${figures}."""
+    figures_markdown = "\n".join(section.markdown() for section in sections)
+    return string.Template(template).substitute(
+        summary_table=summary_table(sections), figures=figures_markdown
+    )
+
+
+def _write_if_changed(path: Path, content: bytes) -> bool:
+    """Write atomically, and only when the bytes differ (dbt reparses changed docs files)."""
+    if path.is_file() and path.read_bytes() == content:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_bytes(content)
+    partial.replace(path)
+    return True
+
+
+@dataclass(frozen=True)
+class SiteImages:
+    """What ``images`` wrote."""
+
+    overview: Path
+    images: list[Path]
+    sections: list[SourceSection]
+
+    @property
+    def total_png_bytes(self) -> int:
+        return sum(len(p.png) for s in self.sections for p in s.pictures)
+
+
+def write_site_images(
+    warehouse: Path,
+    *,
+    project_dir: Path = Path("."),
+    images_dir: Path | None = None,
+    overview: Path | None = None,
+    template: Path | None = None,
+) -> SiteImages:
+    """Render every source's pictures to images_dir and write the overview docs block."""
+    images_dir = images_dir or project_dir / IMAGES_DIR
+    overview = overview or project_dir / OVERVIEW
+    template_text = (template or project_dir / TEMPLATE).read_text(encoding="utf-8")
+    with connect(warehouse) as connection:
+        sections = [source_section(connection, source, project_dir) for source in sources(connection)]
+    if not sections:
+        raise ValueError(f"{warehouse} has no segments in marts.segment_profiles: did dbt build finish?")
+    written = []
+    for picture in (p for section in sections for p in section.pictures):
+        _write_if_changed(images_dir / picture.filename, picture.png)
+        written.append(images_dir / picture.filename)
+    _write_if_changed(overview, render_overview(template_text, sections).encode("utf-8"))
+    return SiteImages(overview, written, sections)

@@ -1,0 +1,204 @@
+"""The docs site as a person meets it: one dbt build of the bundled sample, the pictures and the
+overview written from the warehouse, `dbt docs generate --static`, and the single offline page
+opened in headless Chromium (which also refreshes docs/screenshots/overview.png)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import PROJECT_ROOT, SAMPLE_DIR, DbtRun, invoke_dbt
+from PIL import Image
+
+from custseg.docs import browser
+from custseg.docs.descriptions import Undescribed, check_target, undescribed
+from custseg.docs.figures import CHOSEN_COLOUR
+from custseg.docs.overview import write_site_images
+
+PICTURES_PER_SOURCE = 4
+SOURCES = ("smartcart", "online_retail")
+SCREENSHOT = PROJECT_ROOT / "docs" / "screenshots" / "overview.png"
+# What a fresh clone does not have: dbt's and the build's outputs, and the generated overview.
+NOT_COPIED = shutil.ignore_patterns(
+    ".git", ".venv", "target", "logs", "warehouse", "bench", "dbt_packages", ".pytest_cache",
+    ".ruff_cache", "__pycache__", "*.egg-info", "overview.md", "screenshots",
+)  # fmt: skip
+RENDERED_IMAGE = '<img src="data:image/png;base64,'
+
+
+@dataclass
+class Site:
+    """One build of the sample and the docs site generated from it, in a copy of the project."""
+
+    project: Path
+    build: DbtRun
+    images_output: str
+    target: Path
+
+    @property
+    def overview(self) -> Path:
+        return self.project / "docs" / "overview.md"
+
+    @property
+    def page(self) -> Path:
+        return self.target / "static_index.html"
+
+
+def _sample_env() -> dict[str, str]:
+    return {
+        "SMARTCART_CUSTOMERS_PATH": str(SAMPLE_DIR / "smartcart_customers.csv"),
+        "ONLINE_RETAIL_TRANSACTIONS_PATH": str(SAMPLE_DIR / "online_retail_transactions.csv.gz"),
+    }
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Site:
+    """dbt build -> python -m custseg.docs_site images -> dbt docs generate --static, as build.sh does,
+    in a fresh copy of the project (so the project's own docs/overview.md is left alone)."""
+    workdir = tmp_path_factory.mktemp("docs_site")
+    project = workdir / "project"
+    shutil.copytree(PROJECT_ROOT, project, ignore=NOT_COPIED)
+    assert not (project / "docs" / "overview.md").exists()
+    dbt_args = ("--project-dir", str(project))
+    build = invoke_dbt("build", *dbt_args, workdir=workdir, env=_sample_env())
+    assert build.returncode == 0, build.output[-5000:]
+    images = subprocess.run(
+        [sys.executable, "-m", "custseg.docs_site", "images", "--project-dir", str(project)],
+        env={**os.environ, "CUSTSEG_DUCKDB_PATH": str(build.warehouse)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert images.returncode == 0, images.stdout + images.stderr
+    docs = invoke_dbt("docs", "generate", "--static", *dbt_args, workdir=workdir, env=_sample_env())
+    assert docs.returncode == 0, docs.output[-5000:]
+    return Site(project, build, images.stdout, workdir / "target")
+
+
+def _chosen_k(site: Site) -> dict[str, int]:
+    return dict(site.build.query("select source, k from marts.segment_model_selection where is_chosen"))
+
+
+def _rendered(dom: str) -> str:
+    """The DOM without its scripts (the static page also embeds the manifest as JSON)."""
+    return re.sub(r"<script\b.*?</script>", "", dom, flags=re.DOTALL)
+
+
+def test_the_project_builds_without_the_generated_overview(site):
+    # A fresh clone has no docs/overview.md: the build above ran without it and dbt parsed.
+    assert site.build.returncode == 0
+    assert "docs/overview.md" in site.images_output
+
+
+def test_overview_block_embeds_every_picture_with_numbers_from_the_warehouse(site):
+    text = site.overview.read_text(encoding="utf-8")
+    assert text.count("{% docs __overview__ %}") == 1 and "{% enddocs %}" in text
+    assert "${" not in text, "a template placeholder was left unfilled"
+    assert text.count("](data:image/png;base64,") == PICTURES_PER_SOURCE * len(SOURCES)
+    for source, k in _chosen_k(site).items():
+        assert f"The rule chose **k = {k}**" in text, f"chosen k of {source} missing from the captions"
+    images = sorted(path.name for path in (site.project / "target" / "docs_images").glob("*.png"))
+    assert len(images) == PICTURES_PER_SOURCE * len(SOURCES), images
+
+
+def test_pictures_are_deterministic_and_small(site, tmp_path):
+    again = write_site_images(
+        site.build.warehouse, project_dir=site.project, images_dir=tmp_path, overview=tmp_path / "overview.md"
+    )
+    assert (tmp_path / "overview.md").read_bytes() == site.overview.read_bytes()
+    total = 0
+    for path in again.images:
+        png = path.read_bytes()
+        assert png == (site.project / "target" / "docs_images" / path.name).read_bytes(), path.name
+        assert png.startswith(b"\x89PNG") and b"Software" not in png and b"Creation Time" not in png
+        assert len(png) < 200_000, f"{path.name} is {len(png) // 1024} KB"
+        total += len(png)
+    assert total < 800_000, f"{total // 1024} KB of pictures"
+
+
+def test_static_site_is_one_file_with_the_overview(site):
+    html = site.page.read_text(encoding="utf-8")
+    assert "__overview__" in html
+    assert html.count("data:image/png;base64,") >= PICTURES_PER_SOURCE * len(SOURCES)
+
+
+def test_every_model_seed_source_and_column_is_described(site):
+    missing = check_target(site.target)
+    assert not missing, f"{len(missing)} without a description:\n" + "\n".join(map(str, missing))
+
+
+def _require_chromium() -> None:
+    if browser.find_chromium() is None:
+        pytest.skip(
+            "Chromium is not installed: scripts/setup.sh installs it when run as root with apt-get "
+            "(or apt-get install chromium, or set CHROMIUM=/path/to/chrome)"
+        )
+
+
+def test_overview_renders_with_its_pictures_in_a_browser(site):
+    _require_chromium()
+    dom = _rendered(browser.dump_dom(site.page))
+    assert re.search(r"<h1[^>]*>\s*Customer segmentation warehouse\s*</h1>", dom), "no overview heading"
+    assert dom.count(RENDERED_IMAGE) == PICTURES_PER_SOURCE * len(SOURCES)
+    for model in ("customer_segments", "segment_profiles"):
+        assert f'data-nav-unique-id="model.custseg.{model}"' in dom, f"{model} missing from the navigation"
+
+
+def test_screenshot_of_the_overview_shows_the_pictures(site, tmp_path):
+    _require_chromium()
+    shot = browser.screenshot(site.page, tmp_path / "overview.png", window=(1400, 2400))
+    with Image.open(shot) as image:
+        assert image.size == (1400, 2400)
+        pixels = image.convert("RGB")
+        colours = pixels.getcolors(maxcolors=1_000_000) or []
+    assert len(colours) > 1000, "the screenshot is (nearly) blank"
+    chosen_red = tuple(int(CHOSEN_COLOUR[i : i + 2], 16) for i in (1, 3, 5))
+    assert any(colour == chosen_red for _, colour in colours), "the k-selection picture is not on screen"
+    if not SCREENSHOT.is_file() or SCREENSHOT.read_bytes() != shot.read_bytes():
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, SCREENSHOT)
+
+
+def test_description_check_lists_what_is_missing():
+    manifest = {
+        "metadata": {"project_name": "demo"},
+        "nodes": {
+            "model.demo.a": {
+                "resource_type": "model",
+                "package_name": "demo",
+                "name": "a",
+                "description": "A model.",
+                "columns": {"x": {"name": "x", "description": ""}, "y": {"name": "y", "description": "Y."}},
+            },
+            "seed.demo.s": {"resource_type": "seed", "package_name": "demo", "name": "s", "description": ""},
+            "model.other.b": {
+                "resource_type": "model",
+                "package_name": "other",
+                "name": "b",
+                "description": "",
+            },
+            "test.demo.t": {"resource_type": "test", "package_name": "demo", "name": "t", "description": ""},
+        },
+        "sources": {
+            "source.demo.raw.c": {
+                "package_name": "demo",
+                "source_name": "raw",
+                "name": "c",
+                "description": "Raw.",
+                "columns": {"id": {"name": "id", "description": " "}},
+            }
+        },
+    }
+    catalog = {"nodes": {"model.demo.a": {"columns": {"X": {"name": "X"}, "Z": {"name": "Z"}}}}}
+    assert undescribed(manifest, catalog) == [
+        Undescribed("model", "a", "x"),
+        Undescribed("model", "a", "Z", "in the warehouse but not in the YAML"),
+        Undescribed("seed", "s"),
+        Undescribed("source", "raw.c", "id"),
+    ]
