@@ -8,8 +8,8 @@ bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
 
 echo "== ruff"
-ruff check src tests python_models scripts
-ruff format --check src tests python_models scripts
+ruff check src tests python_models scripts bench
+ruff format --check src tests python_models scripts bench
 
 echo "== sqlfluff"
 sqlfluff lint models tests/singular
