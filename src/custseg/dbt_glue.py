@@ -2,24 +2,33 @@
 them, run :func:`custseg.segmentation.run_segmentation` once per source, and return one
 output table for all sources with explicit dtypes.
 
-Each Python model asks for one table of the result; the fit is memoised in-process, so
-only the first model in a ``dbt build`` fits anything.
+Each Python model asks for one table of the result. The results are memoised in-process
+under a fingerprint of the inputs that DuckDB computes without moving any data (row count
+and a sum of row hashes), so only the first model in a ``dbt build`` reads the relations into
+pandas and fits; the others take their table from memory.
 """
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Mapping
 from typing import Any, Protocol
 
 import pandas as pd
 
-from custseg.segmentation import run_segmentation
+from custseg.segmentation import SegmentationResult, run_segmentation
+
+_RESULTS: dict[str, dict[str, SegmentationResult]] = {}
+_LOCK = threading.Lock()
 
 
 class Relation(Protocol):
     """The part of a DuckDB relation (what ``dbt.ref`` returns) that is used here."""
 
     def df(self) -> pd.DataFrame: ...
+
+    def query(self, virtual_table_name: str, sql_query: str) -> Any: ...
 
 
 def segmentation_table(
@@ -41,28 +50,66 @@ def segmentation_table(
     missing = sorted(set(features) - set(settings))
     if missing:
         raise ValueError(f"no segmentation settings for source(s) {missing} in dbt_project.yml")
+    item_patterns = item_patterns or {}
+    key = _inputs_key(settings, features, item_patterns, previous_centroids)
+    with _LOCK:  # dbt runs Python models in threads: the first one fits, the others wait
+        if key not in _RESULTS:
+            _RESULTS.clear()
+            _RESULTS[key] = _segment_every_source(settings, features, item_patterns, previous_centroids)
+        results = _RESULTS[key]
+    frames = [result.table(table) for _, result in sorted(results.items())]
+    combined = pd.concat(frames, ignore_index=True)
+    if "customer_id" in combined.columns:
+        combined["customer_id"] = combined["customer_id"].astype("string")
+    return _with_explicit_dtypes(combined)
+
+
+def _segment_every_source(
+    settings: Mapping[str, Mapping[str, Any]],
+    features: Mapping[str, Relation],
+    item_patterns: Mapping[str, Relation],
+    previous_centroids: Relation | None,
+) -> dict[str, SegmentationResult]:
     previous = previous_centroids.df() if previous_centroids is not None else None
-    frames = []
+    results = {}
     for source in sorted(features):
         source_settings = settings[source]
-        uses_items = bool((source_settings.get("item_pattern") or {}).get("enabled"))
         item_pattern = None
-        if uses_items:
-            if not item_patterns or source not in item_patterns:
+        if (source_settings.get("item_pattern") or {}).get("enabled"):
+            if source not in item_patterns:
                 raise ValueError(f"the item pattern is enabled for {source} but no item relation was given")
             item_pattern = item_patterns[source].df()
-        result = run_segmentation(
+        results[source] = run_segmentation(
             features[source].df(),
             source_settings,
             source=source,
             item_pattern=item_pattern,
             previous_centroids=_previous_for(previous, source),
         )
-        frames.append(result.table(table))
-    combined = pd.concat(frames, ignore_index=True)
-    if "customer_id" in combined.columns:
-        combined["customer_id"] = combined["customer_id"].astype("string")
-    return _with_explicit_dtypes(combined)
+    return results
+
+
+def _inputs_key(
+    settings: Mapping[str, Mapping[str, Any]],
+    features: Mapping[str, Relation],
+    item_patterns: Mapping[str, Relation],
+    previous_centroids: Relation | None,
+) -> str:
+    """The settings and a fingerprint of every input relation, computed inside DuckDB."""
+    relations = {f"features:{name}": relation for name, relation in features.items()}
+    relations |= {f"items:{name}": relation for name, relation in item_patterns.items()}
+    if previous_centroids is not None:
+        relations["previous_centroids"] = previous_centroids
+    fingerprints = {name: _fingerprint(relation) for name, relation in sorted(relations.items())}
+    return json.dumps({"settings": settings, "inputs": fingerprints}, sort_keys=True, default=str)
+
+
+def _fingerprint(relation: Relation) -> list[str]:
+    """Row count and the sum of the rows' hashes: equal for equal contents, in any order."""
+    rows, hash_sum = relation.query(
+        "fingerprinted", "select count(*), sum(hash(fingerprinted)) from fingerprinted"
+    ).fetchall()[0]
+    return [str(rows), str(hash_sum)]
 
 
 def _previous_for(previous: pd.DataFrame | None, source: str) -> pd.DataFrame | None:
