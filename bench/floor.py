@@ -24,14 +24,17 @@ floored at 0), average basket (mean purchase-invoice value), distinct products, 
 the project's seed ``product_category_keywords`` on each stock code's most frequent
 description (first rule by priority, longest keyword, alphabetical; 'other' otherwise), as
 the project does. Customers with no net spend are kept out of fitting, as in the project.
+The clean, product and purchase lines are ``materialized`` CTEs: without that DuckDB inlines
+them and reads the gzipped file once per use (66.6 s instead of 32.6 s at 10M lines).
 
 Fit: log1p on the skewed money and count features, StandardScaler (fitted on fitted rows);
 k sweep over ``k_min..k_max`` on a random sample of at most ``selection_sample_size`` fitted
 rows (KMeans, k-means++, ``n_init`` restarts; silhouette on a fixed ``silhouette_sample_size``
 subset); the best silhouette wins (or the pinned ``k``); the chosen k is refitted on all
 fitted rows from the sample's centres (MiniBatchKMeans above ``minibatch_threshold`` rows)
-and every customer gets its nearest centre. Unlike the project, no stability resamples, no
-comparisons with other algorithms, no diagnostics tables.
+and every customer gets its nearest centre. Thread limits as in the project's engine (sweep on
+one thread, BLAS on one thread, the final k-means with its OpenMP threads). Unlike the project,
+no stability resamples, no comparisons with other algorithms, no diagnostics tables.
 """
 
 from __future__ import annotations
@@ -132,7 +135,7 @@ typed as (
         regexp_replace(nullif(trim(CustomerID), ''), '\\.0+$', '') as customer_id
     from raw
 ),
-clean as (
+clean as materialized (
     select
         invoice_no, stock_code, description, customer_id,
         cast(invoiced_at as date) as invoice_date,
@@ -144,8 +147,10 @@ clean as (
         and unit_price is not null and stock_code is not null and customer_id is not null
 ),
 as_of as (select max(invoice_date) + 1 as as_of_date from clean),
-product as (select * from clean where {non_product_filter(seeds / "non_product_stock_codes.csv")}),
-purchases as (select * from product where not is_return),
+product as materialized (
+    select * from clean where {non_product_filter(seeds / "non_product_stock_codes.csv")}
+),
+purchases as materialized (select * from product where not is_return),
 baskets as (
     select customer_id, invoice_no, sum(amount) as basket
     from purchases group by customer_id, invoice_no
@@ -215,6 +220,7 @@ def fit(frame, settings: dict) -> dict:
     from sklearn.cluster import KMeans, MiniBatchKMeans
     from sklearn.metrics import silhouette_score
     from sklearn.preprocessing import StandardScaler
+    from threadpoolctl import threadpool_limits
 
     features = list(settings["features"])
     x = frame[features].to_numpy(dtype="float64", copy=True)
@@ -232,15 +238,22 @@ def fit(frame, settings: dict) -> dict:
     ks = range(settings["k_min"], min(settings["k_max"], n_sample - 1) + 1)
     sweep = {}
     centres = {}
-    for k in ks:
-        model = KMeans(n_clusters=k, init="k-means++", n_init=settings["n_init"], random_state=rs)
-        labels = model.fit_predict(sample)
-        centres[k] = model.cluster_centers_
-        sweep[k] = float(
-            silhouette_score(
-                sample, labels, sample_size=min(settings["silhouette_sample_size"], n_sample), random_state=rs
+    # Threads as the project's segmentation engine sets them: the sweep's many small fits on
+    # one thread (threads only add overhead, and spin on a busy machine), BLAS on one thread
+    # throughout, the final fit with scikit-learn's own OpenMP threads.
+    with threadpool_limits(limits=1):
+        for k in ks:
+            model = KMeans(n_clusters=k, init="k-means++", n_init=settings["n_init"], random_state=rs)
+            labels = model.fit_predict(sample)
+            centres[k] = model.cluster_centers_
+            sweep[k] = float(
+                silhouette_score(
+                    sample,
+                    labels,
+                    sample_size=min(settings["silhouette_sample_size"], n_sample),
+                    random_state=rs,
+                )
             )
-        )
     k = settings.get("k") or max(sweep, key=lambda c: (sweep[c], -c))
     if len(z_fit) > settings["minibatch_threshold"]:
         final = MiniBatchKMeans(
@@ -253,8 +266,9 @@ def fit(frame, settings: dict) -> dict:
         )
     else:
         final = KMeans(n_clusters=k, init=centres[k], n_init=1, random_state=rs)
-    final.fit(z_fit)
-    labels = final.predict(z)
+    with threadpool_limits(limits=1, user_api="blas"):
+        final.fit(z_fit)
+        labels = final.predict(z)
     return {
         "chosen_k": int(k),
         "silhouettes": {str(c): s for c, s in sweep.items()},

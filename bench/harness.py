@@ -471,7 +471,7 @@ def targets_table(results: dict) -> str:
         ]
         if peaks:
             peak = max(peaks) / 1024
-            rows.append(f"| 10M: peak memory <= 4 GB | {peak:.2f} GB | {'yes' if peak <= 4 else 'no'} |")
+            rows.append(f"| 10M: peak memory <= 4 GB | {peak:.2f} GiB | {'yes' if peak <= 4 else 'no'} |")
         base = ten["measures"].get("baseline")
         if base and "summary" in base and build:
             s = base["summary"]
@@ -498,7 +498,7 @@ def targets_table(results: dict) -> str:
         )
         if build and entry:
             peak = entry["summary"]["peak_rss_mb"] / 1024
-            rows.append(f"| 100M: peak memory <= 12 GB | {peak:.2f} GB | {'yes' if peak <= 12 else 'no'} |")
+            rows.append(f"| 100M: peak memory <= 12 GB | {peak:.2f} GiB | {'yes' if peak <= 12 else 'no'} |")
             ten_build = _ok_wall(ten, "dbt_build") if ten else None
             if ten_build:
                 factor = build / ten_build
@@ -654,6 +654,10 @@ def check_results(results: dict, markdown: str) -> list[str]:
             continue
         rows[(cells[0], cells[1])] = cells
     for label, size in results["sizes"].items():
+        missing = [m for m in MEASURES if "summary" not in size["measures"].get(m, {})]
+        if missing:
+            problems += [f"missing row {label} / {LABELS[m]}" for m in missing]
+            continue
         for measure in MEASURES:
             cells = rows.get((label, LABELS[measure]))
             if cells is None:
