@@ -4,6 +4,9 @@
     rfm_segment_rules. One model for both sources, so the scoring rules are written once.
 #}
 
+{# Customer grain, read by several marts and tests: a table, not a view over every line. #}
+{{ config(materialized='table') }}
+
 with
 
 online_retail_customers as (

@@ -4,6 +4,9 @@
     only (postage, fees and other non-product lines are not purchases). Money in GBP.
 #}
 
+{# Customer grain, read by several marts and tests: a table, not a view over every line. #}
+{{ config(materialized='table') }}
+
 with
 
 product_lines as (
