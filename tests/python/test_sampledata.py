@@ -12,11 +12,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from conftest import SAMPLE_DIR
 
 from custseg import sampledata as sd
-
-REPO = Path(__file__).resolve().parents[2]
-SAMPLE_DIR = REPO / "data" / "sample"
 
 MIXED_LAYOUTS = [
     re.compile(r"^\d{2}-\d{2}-\d{4} \d{2}:\d{2}$"),  # 12-01-2022 08:45
