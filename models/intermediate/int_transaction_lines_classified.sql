@@ -1,6 +1,7 @@
 {#
     Clean transaction lines, each marked as a product line or as one of the
-    non-product line types listed in the seed non_product_stock_codes.
+    non-product line types listed in the seed non_product_stock_codes (classified per
+    stock code in int_stock_codes_classified).
 #}
 
 with
@@ -11,13 +12,13 @@ transactions as (
 
 ),
 
-non_product_codes as (
+stock_codes as (
 
     select
         stock_code,
-        match_type,
-        line_type
-    from {{ ref('non_product_stock_codes') }}
+        line_type,
+        is_product
+    from {{ ref('int_stock_codes_classified') }}
 
 ),
 
@@ -25,16 +26,11 @@ classified as (
 
     select
         transactions.*,
-        coalesce(non_product_codes.line_type, 'product') as line_type,
-        non_product_codes.stock_code is null as is_product
+        stock_codes.line_type,
+        stock_codes.is_product
     from transactions
-    left join non_product_codes
-        on
-            (non_product_codes.match_type = 'exact' and transactions.stock_code = non_product_codes.stock_code)
-            or (
-                non_product_codes.match_type = 'prefix'
-                and transactions.stock_code like non_product_codes.stock_code || '%'
-            )
+    inner join stock_codes
+        on transactions.stock_code = stock_codes.stock_code
 
 )
 

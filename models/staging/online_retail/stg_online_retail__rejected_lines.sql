@@ -1,6 +1,65 @@
+{#
+    One row per rejected raw line: every copy of a line that cannot be used, with its
+    reason, and every copy after the first of a usable line, as a duplicate. A line's key
+    is its row_hash and its occurrence among identical lines (1, 2, ...).
+#}
+
 with
 
-rejected as (
+lines as (
+
+    select
+        row_hash,
+        line_copies,
+        rejection_reason,
+        rejection_detail,
+        raw_invoiceno,
+        raw_stockcode,
+        raw_description,
+        raw_quantity,
+        raw_invoicedate,
+        raw_unitprice,
+        raw_customerid,
+        raw_country
+    from {{ ref('base_online_retail__transaction_lines') }}
+    where rejection_reason is not null or line_copies > 1
+
+),
+
+copies as (
+
+    select
+        *,
+        unnest(generate_series(
+            case when rejection_reason is null then 2 else 1 end,
+            line_copies
+        )) as occurrence
+    from lines
+
+),
+
+keyed as (
+
+    select
+        raw_invoiceno,
+        raw_stockcode,
+        raw_description,
+        raw_quantity,
+        raw_invoicedate,
+        raw_unitprice,
+        raw_customerid,
+        raw_country,
+        row_hash || '-' || occurrence as raw_row_id,
+        coalesce(rejection_reason, 'duplicate_line') as rejection_reason,
+        coalesce(
+            rejection_detail,
+            'exact copy of an earlier line (occurrence ' || occurrence || ')'
+        ) as rejection_detail
+    from copies
+
+),
+
+final as (
 
     select
         raw_row_id,
@@ -14,9 +73,8 @@ rejected as (
         raw_unitprice,
         raw_customerid,
         raw_country
-    from {{ ref('base_online_retail__transaction_lines') }}
-    where rejection_reason is not null
+    from keyed
 
 )
 
-select * from rejected
+select * from final

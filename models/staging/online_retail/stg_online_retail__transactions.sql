@@ -3,7 +3,7 @@ with
 lines as (
 
     select
-        raw_row_id,
+        row_hash,
         invoice_no,
         stock_code,
         description,
@@ -20,7 +20,8 @@ lines as (
 final as (
 
     select
-        raw_row_id as transaction_line_id,
+        {# The first copy of the line: the key it had as a raw line (see the rejected lines). #}
+        row_hash || '-1' as transaction_line_id,
         invoice_no,
         stock_code,
         description,

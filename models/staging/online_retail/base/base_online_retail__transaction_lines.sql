@@ -1,7 +1,13 @@
 {#
-    Every raw transaction line, typed, with the reason it cannot feed customer marts
-    (NULL when it can). stg_online_retail__transactions keeps the usable lines and
-    stg_online_retail__rejected_lines the rest: raw lines = clean lines + rejected lines.
+    Every distinct raw transaction line, typed, with the number of times it appears in
+    the file and the reason it cannot feed customer marts (NULL when it can).
+    stg_online_retail__transactions keeps one copy of each usable line and
+    stg_online_retail__rejected_lines every other copy: raw lines = clean lines +
+    rejected lines.
+
+    Exact copies are counted by one grouping over the raw text (the deduplication step of
+    the base model): each distinct line is hashed and parsed once, and no window has to
+    carry every column of every line.
 #}
 {%- set raw_columns = [
     'InvoiceNo', 'StockCode', 'Description', 'Quantity',
@@ -19,6 +25,16 @@ source as (
 
 ),
 
+distinct_lines as (
+
+    select
+        *,
+        count(*) as line_copies
+    from source
+    group by all
+
+),
+
 parsed as (
 
     select
@@ -32,16 +48,7 @@ parsed as (
         {{ normalise_customer_id('raw_customerid') }} as customer_id,
         coalesce({{ clean_text('raw_country') }}, 'Unspecified') as country,
         {{ raw_row_hash(raw_aliases) }} as row_hash
-    from source
-
-),
-
-counted as (
-
-    select
-        *,
-        row_number() over (partition by row_hash order by row_hash) as occurrence
-    from parsed
+    from distinct_lines
 
 ),
 
@@ -49,7 +56,6 @@ final as (
 
     select
         *,
-        row_hash || '-' || occurrence as raw_row_id,
         case
             when invoice_no is null then 'missing_invoice_no'
             when invoiced_at is null then 'unparseable_invoice_date'
@@ -57,7 +63,6 @@ final as (
             when unit_price_gbp is null then 'non_numeric_unit_price'
             when stock_code is null then 'missing_stock_code'
             when customer_id is null then 'missing_customer_id'
-            when occurrence > 1 then 'duplicate_line'
         end as rejection_reason,
         case
             when invoice_no is null then 'InvoiceNo is empty'
@@ -67,9 +72,8 @@ final as (
             when unit_price_gbp is null then 'UnitPrice is not a number: ' || coalesce(raw_unitprice, '<empty>')
             when stock_code is null then 'StockCode is empty'
             when customer_id is null then 'CustomerID is empty'
-            when occurrence > 1 then 'exact copy of an earlier line (occurrence ' || occurrence || ')'
         end as rejection_detail
-    from counted
+    from parsed
 
 )
 
