@@ -735,6 +735,12 @@ def run_benchmark(config: Config) -> dict:
                 "minibatch_batch_size",
                 "selection_sample_size",
                 "silhouette_sample_size",
+                "stability_resamples",
+                "stability_sample_size",
+                "min_stability",
+                "min_segment_share",
+                "silhouette_tolerance",
+                "item_pattern",
             )
             if k in settings
         }
