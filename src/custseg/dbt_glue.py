@@ -4,23 +4,30 @@ output table for all sources with explicit dtypes.
 
 Each Python model asks for one table of the result. The results are memoised in-process
 under a fingerprint of the inputs that DuckDB computes without moving any data (row count
-and a sum of row hashes), so only the first model in a ``dbt build`` reads the relations into
-pandas and fits; the others take their table from memory.
+and a sum of row hashes), so only the first model in a ``dbt build`` reads the relations and
+fits; the others take their table from memory. The features are read into pandas (one row
+per customer); the long item relation is streamed as Arrow record batches of the columns the
+settings name, which the segmentation reads once into integer codes, never into pandas.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+import duckdb
 import pandas as pd
+import pyarrow as pa
 
-from custseg.segmentation import SegmentationResult, run_segmentation
+from custseg.segmentation import ItemPatternSettings, SegmentationResult, run_segmentation
 
 _RESULTS: dict[str, dict[str, SegmentationResult]] = {}
 _LOCK = threading.Lock()
+# Rows per Arrow batch asked of DuckDB for the item relation (DuckDB may send smaller ones).
+_ITEM_BATCH_ROWS = 1 << 20
 
 
 class Relation(Protocol):
@@ -29,6 +36,10 @@ class Relation(Protocol):
     def df(self) -> pd.DataFrame: ...
 
     def query(self, virtual_table_name: str, sql_query: str) -> Any: ...
+
+    def select(self, *columns: Any) -> Relation: ...
+
+    def to_arrow_reader(self, batch_size: int) -> pa.RecordBatchReader: ...
 
 
 def segmentation_table(
@@ -74,19 +85,33 @@ def _segment_every_source(
     results = {}
     for source in sorted(features):
         source_settings = settings[source]
+        frame = features[source].df()
+        item_settings = ItemPatternSettings.from_mapping(source_settings.get("item_pattern"))
         item_pattern = None
-        if (source_settings.get("item_pattern") or {}).get("enabled"):
+        if item_settings.enabled:
             if source not in item_patterns:
                 raise ValueError(f"the item pattern is enabled for {source} but no item relation was given")
-            item_pattern = item_patterns[source].df()
-        results[source] = run_segmentation(
-            features[source].df(),
-            source_settings,
-            source=source,
-            item_pattern=item_pattern,
-            previous_centroids=_previous_for(previous, source),
-        )
+            # opened last: while its result is open, the connection runs no other query
+            item_pattern = _item_reader(item_patterns[source], item_settings)
+        with item_pattern if item_pattern is not None else contextlib.nullcontext():
+            results[source] = run_segmentation(
+                frame,
+                source_settings,
+                source=source,
+                item_pattern=item_pattern,
+                previous_centroids=_previous_for(previous, source),
+            )
     return results
+
+
+def _item_reader(relation: Relation, item_settings: ItemPatternSettings) -> pa.RecordBatchReader:
+    """The columns of the item relation that the segmentation reads (customer id, item, lines
+    and, for ``value: quantity``, quantity) as a stream of Arrow record batches."""
+    columns = ["customer_id", item_settings.item_column, item_settings.lines_column]
+    if item_settings.value == "quantity":
+        columns.append(item_settings.quantity_column)
+    projected = relation.select(*[duckdb.ColumnExpression(column) for column in columns])
+    return projected.to_arrow_reader(batch_size=_ITEM_BATCH_ROWS)
 
 
 def _inputs_key(

@@ -17,8 +17,10 @@ use_cache=True) -> SegmentationResult``
     (implausible rows; ``exclude_column=None`` means none). ``settings``: plain dict (YAML /
     dbt config) or :class:`SegmentationSettings`. ``source``: label written on every output
     row (``"smartcart"``, ``"online_retail"``). ``item_pattern``: long table (customer id,
-    item, lines, quantity) used when ``item_pattern.enabled``. ``previous_centroids``: the
-    ``centroids`` table of an earlier run, to keep segment ids stable.
+    item, lines, quantity) used when ``item_pattern.enabled``: a DataFrame, a pyarrow Table,
+    a pyarrow RecordBatchReader or an iterable of RecordBatches, read once, batch by batch.
+    ``previous_centroids``: the ``centroids`` table of an earlier run, to keep segment ids
+    stable.
 
 ``SegmentationResult``: attributes ``source, model_version, algorithm, backend, chosen_k,
 choice_reason, features, dropped_features, warnings, settings`` and one DataFrame per output
@@ -30,6 +32,7 @@ table (below); ``tables()`` returns them by name, ``table(name)`` one of them.
 ``SegmentationWarning`` for documented fallbacks (also listed in ``result.warnings`` and the
 ``diagnostics`` table). Building blocks (sklearn-shaped, usable alone):
 ``preprocess.FeaturePreprocessor``, ``preprocess.ItemPatternEncoder``,
+``preprocess.build_item_matrix``,
 ``clustering.CentroidClusterer``, ``selection.evaluate_candidates``,
 ``ids.order_segments``, ``ids.match_segment_ids``.
 
@@ -113,12 +116,15 @@ and agrees with ``assignments`` on every customer (the reference SQL is in
 ``tests/python/test_segmentation_sql.py``, run in DuckDB with and without PCA, for every
 algorithm and with the item pattern).
 
-Item pattern: the long frame becomes a sparse customer x item matrix (never dense) over
-items with >= ``min_lines`` lines among fitted customers; cell v = ln(1 + lines) (or
-quantity / 1), each customer row L2-normalised; TruncatedSVD (no centring) gives features
-``item_svd_1..n`` = sum_items v * loading (table ``item_components``), 0 for customers
-without kept items (their ``fill_value`` is 0). They then go through scaling/PCA like any
-feature (``transform = 'item_svd'``); SQL can compute them from ``item_components``.
+Item pattern: the long table is read once, batch by batch, into a sparse customer x item
+matrix of integer codes and sums (never dense, never a frame of strings; repeated
+(customer, item) rows are summed, rows of customers not in the features are left out). Its
+columns are the items with >= ``min_lines`` lines among fitted customers; cell
+v = ln(1 + lines) (or quantity / 1), each customer row L2-normalised; TruncatedSVD (no
+centring) gives features ``item_svd_1..n`` = sum_items v * loading (table
+``item_components``), 0 for customers without kept items (their ``fill_value`` is 0). They
+then go through scaling/PCA like any feature (``transform = 'item_svd'``); SQL can compute
+them from ``item_components``.
 
 Choosing k
 ==========
@@ -195,13 +201,15 @@ Versioning and memo
 
 ``model_version`` is the first 12 hex digits of a SHA-256 over the settings, source, package
 and library versions, the id-sorted input (ids, exclusion flags, feature values, via
-``pandas.util.hash_pandas_object``) and the item pattern when used. The previous centroids
-are not part of it (they decide ids, not the model), so the first build and every unchanged
-rebuild carry the same version. Same input and settings -> same version and identical
-tables, whatever the row order; any change -> a new version. Results are memoised per
-process (last 8 fits, keyed by version and previous centroids); each call
-returns shallow copy-on-write copies so callers cannot alter the memo. Calls are serialised
-by a lock, so dbt models running in parallel threads still fit once.
+``pandas.util.hash_pandas_object``) and, when used, the item pattern as its canonical sparse
+matrix (sorted item names, summed cells). The previous centroids are not part of it (they
+decide ids, not the model), so the first build and every unchanged rebuild carry the same
+version. Same input and settings -> same version and identical tables, whatever the row
+order; any change that reaches the model -> a new version (item rows of customers not in
+the features do not). Results are memoised per process (last 8 fits, keyed by version and
+previous centroids); each call returns shallow copy-on-write copies so callers cannot alter
+the memo. Calls are serialised by a lock, so dbt models running in parallel threads still
+fit once.
 
 Performance
 ===========
@@ -220,6 +228,9 @@ agglomerative   about 10 s     about 13 s      about 1.1 GB
 ==============  =============  ==============  ====================
 
 A memo hit (second call, same input) costs the input check and hash: under 1 s at 1M.
+The item pattern adds a linear read of its rows into integer codes: about 1.6 s for 6.6M
+item rows of 95k customers (and 0.7 s for its SVD); about 23 s and a 2.9 GB peak for 60M
+rows of 1M customers streamed from DuckDB.
 """
 
 from custseg.segmentation.engine import SegmentationResult, clear_cache, run_segmentation

@@ -28,8 +28,13 @@ from custseg.segmentation.clustering import (
 from custseg.segmentation.comparison import compare_clusterings
 from custseg.segmentation.errors import SegmentationInputError, SegmentationWarning
 from custseg.segmentation.ids import match_segment_ids, order_segments
-from custseg.segmentation.inputs import PreparedInput, normalise_ids, prepare_input
-from custseg.segmentation.preprocess import FeaturePreprocessor, ItemPatternEncoder
+from custseg.segmentation.inputs import PreparedInput, prepare_input
+from custseg.segmentation.preprocess import (
+    FeaturePreprocessor,
+    ItemMatrix,
+    ItemPatternEncoder,
+    ItemPatternSource,
+)
 from custseg.segmentation.selection import choose_k, evaluate_candidates
 from custseg.segmentation.settings import SegmentationSettings
 
@@ -119,13 +124,14 @@ def compute_model_version(
     settings: SegmentationSettings,
     *,
     source: str,
-    item_pattern: pd.DataFrame | None = None,
-    customer_column: str = "customer_id",
+    item_matrix: ItemMatrix | None = None,
 ) -> str:
     """12-hex-digit hash of the settings, source, library versions and the id-sorted input
-    (ids, exclusion flags, feature values; plus the item pattern when it is used). Same
-    inputs -> same version, whatever the input row order. The previous build's centroids
-    are not part of it: they decide segment ids, not the model, so the first build and an
+    (ids, exclusion flags, feature values; plus, when the item pattern is used, its
+    canonical :class:`ItemMatrix`: item names and the summed customer x item cells). Same
+    inputs -> same version, whatever the input row order; item rows of customers not in the
+    input do not count (they do not reach the model). The previous build's centroids are
+    not part of it: they decide segment ids, not the model, so the first build and an
     unchanged rebuild carry the same version."""
     hasher = hashlib.sha256()
     meta = {
@@ -141,19 +147,8 @@ def compute_model_version(
     data.insert(0, "__id", prepared.ids.to_numpy())
     data["__order"] = prepared.order_values
     _hash_frame(hasher, data)
-    if item_pattern is not None:
-        cfg = settings.item_pattern
-        columns = [customer_column, cfg.item_column, cfg.lines_column]
-        if cfg.value == "quantity":
-            columns.append(cfg.quantity_column)
-        missing = [c for c in columns if c not in item_pattern.columns]
-        if missing:
-            raise SegmentationInputError(f"item_pattern frame is missing column(s) {missing}")
-        items = item_pattern[columns].copy()
-        items[customer_column] = normalise_ids(items[customer_column], name=customer_column)
-        items[cfg.item_column] = items[cfg.item_column].astype("str")
-        items = items.sort_values(columns, kind="mergesort").reset_index(drop=True)
-        _hash_frame(hasher, items)
+    if item_matrix is not None:
+        item_matrix.update_hash(hasher)
     return hasher.hexdigest()[:12]
 
 
@@ -186,7 +181,7 @@ def run_segmentation(
     source: str,
     id_column: str = "customer_id",
     exclude_column: str | None = "is_excluded_from_fit",
-    item_pattern: pd.DataFrame | None = None,
+    item_pattern: ItemPatternSource | None = None,
     previous_centroids: pd.DataFrame | None = None,
     use_cache: bool = True,
 ) -> SegmentationResult:
@@ -194,9 +189,12 @@ def run_segmentation(
 
     ``settings`` is the plain config dict (or a :class:`SegmentationSettings`); ``source``
     labels every output row. ``item_pattern`` is the long customer x item table used when
-    ``item_pattern.enabled``; ``previous_centroids`` (a previous ``centroids`` table) keeps
-    segment ids stable. Results are memoised in-process by ``model_version``: a second call
-    with the same inputs returns the stored result without refitting.
+    ``item_pattern.enabled``: a pandas DataFrame, a pyarrow Table, a RecordBatchReader or an
+    iterable of RecordBatches, read once, batch by batch, into a sparse matrix (see
+    :func:`~custseg.segmentation.preprocess.build_item_matrix`); ``previous_centroids`` (a
+    previous ``centroids`` table) keeps segment ids stable. Results are memoised in-process
+    by ``model_version``: a second call with the same inputs returns the stored result
+    without refitting (the item pattern is still read, to compute the version).
     """
     cfg = SegmentationSettings.from_mapping(settings)
     if not isinstance(source, str) or not source:
@@ -208,13 +206,17 @@ def run_segmentation(
     if not cfg.item_pattern.enabled and item_pattern is not None:
         notes.append("item_pattern frame given but item_pattern.enabled is false; ignored")
         item_pattern = None
-    version = compute_model_version(
-        prepared,
-        cfg,
-        source=source,
-        item_pattern=item_pattern,
-        customer_column=id_column,
-    )
+    n_fit = int(prepared.fitted.sum())
+    if n_fit < cfg.k_min + 1:
+        raise SegmentationInputError(
+            f"only {n_fit} fitted customer(s) of {prepared.n_rows} (the rest are excluded); "
+            f"need at least k_min + 1 = {cfg.k_min + 1}"
+        )
+    encoder = item_matrix = None
+    if item_pattern is not None:
+        encoder = _item_encoder(cfg, id_column)
+        item_matrix = encoder.build_matrix(item_pattern, prepared.ids)
+    version = compute_model_version(prepared, cfg, source=source, item_matrix=item_matrix)
     memo_key = f"{version}:{_previous_centroids_key(previous_centroids, source)}"
     # One fit at a time: dbt may run several Python models in threads; a second caller with
     # the same inputs waits for the first fit and then reads the memo.
@@ -226,7 +228,11 @@ def run_segmentation(
         # run several times faster than with a BLAS thread pool, especially on a busy
         # machine; k-means keeps its own OpenMP parallelism.
         with threadpool_limits(limits=1, user_api="blas"):
-            result = _fit(prepared, cfg, source, version, item_pattern, previous_centroids, id_column, notes)
+            item_scores = None
+            if encoder is not None:
+                item_scores = _item_scores(encoder, item_matrix, prepared.fitted, notes)
+            del item_matrix  # at scale the largest object, and not needed by the rest of the fit
+            result = _fit(prepared, cfg, source, version, encoder, item_scores, previous_centroids, notes)
         if use_cache:
             _CACHE[memo_key] = result
             while len(_CACHE) > _CACHE_SIZE:
@@ -234,6 +240,32 @@ def run_segmentation(
     for message in result.warnings:
         warnings.warn(message, SegmentationWarning, stacklevel=2)
     return result.copy() if use_cache else result
+
+
+def _item_encoder(cfg: SegmentationSettings, id_column: str) -> ItemPatternEncoder:
+    ip = cfg.item_pattern
+    return ItemPatternEncoder(
+        n_components=ip.n_components,
+        min_lines=ip.min_lines,
+        value=ip.value,
+        item_column=ip.item_column,
+        lines_column=ip.lines_column,
+        quantity_column=ip.quantity_column,
+        customer_column=id_column,
+        random_state=cfg.random_state,
+    )
+
+
+def _item_scores(
+    encoder: ItemPatternEncoder, matrix: ItemMatrix, fitted: np.ndarray, notes: list[str]
+) -> np.ndarray:
+    """Fit ``encoder`` on the fitted customers' rows of ``matrix``; SVD scores of every customer."""
+    scores = encoder.fit_transform_matrix(matrix, np.flatnonzero(fitted))
+    if encoder.n_components_ < encoder.n_components:
+        notes.append(
+            f"item_pattern.n_components lowered to {encoder.n_components_} ({len(encoder.items_)} items kept)"
+        )
+    return scores
 
 
 def _candidate_ks(cfg: SegmentationSettings, n_fit: int, sample: np.ndarray, notes: list[str]) -> list[int]:
@@ -270,44 +302,24 @@ def _fit(
     cfg: SegmentationSettings,
     source: str,
     version: str,
-    item_pattern: pd.DataFrame | None,
+    encoder: ItemPatternEncoder | None,
+    item_scores: np.ndarray | None,
     previous_centroids: pd.DataFrame | None,
-    id_column: str,
     notes: list[str],
 ) -> SegmentationResult:
+    """The fit proper; ``item_scores`` are ``encoder``'s SVD scores of every customer (both
+    None without the item pattern)."""
     fitted = prepared.fitted
     n_fit = int(fitted.sum())
-    if n_fit < cfg.k_min + 1:
-        raise SegmentationInputError(
-            f"only {n_fit} fitted customer(s) of {prepared.n_rows} (the rest are excluded); "
-            f"need at least k_min + 1 = {cfg.k_min + 1}"
-        )
     seeds = np.random.SeedSequence(cfg.random_state).spawn(2)
 
     # ---- features: base + item pattern SVD scores
     raw = prepared.raw
     names = list(prepared.features)
-    encoder = None
     item_names: tuple[str, ...] = ()
-    if item_pattern is not None:
-        ip = cfg.item_pattern
-        encoder = ItemPatternEncoder(
-            n_components=ip.n_components,
-            min_lines=ip.min_lines,
-            value=ip.value,
-            item_column=ip.item_column,
-            lines_column=ip.lines_column,
-            quantity_column=ip.quantity_column,
-            customer_column=id_column,
-            random_state=cfg.random_state,
-        ).fit(item_pattern, prepared.ids[fitted].reset_index(drop=True))
-        if encoder.n_components_ < ip.n_components:
-            notes.append(
-                f"item_pattern.n_components lowered to {encoder.n_components_} "
-                f"({len(encoder.items_)} items kept)"
-            )
+    if encoder is not None:
         item_names = encoder.feature_names_
-        raw = np.hstack([raw, encoder.transform(item_pattern, prepared.ids)])
+        raw = np.hstack([raw, item_scores])
         names += list(item_names)
 
     pre = FeaturePreprocessor(names, cfg.log1p_features, cfg.scaler, cfg.pca_variance, cfg.random_state).fit(

@@ -2,15 +2,22 @@
 
 Both classes are estimator-shaped (``fit`` learns on the fitted customers, ``transform``
 applies to any customer) and expose their learnt parameters as plain arrays so the same
-arithmetic can be written in SQL (see :mod:`custseg.segmentation` for the formulas).
+arithmetic can be written in SQL (see :mod:`custseg.segmentation` for the formulas). The
+item pattern is read once, batch by batch, into an :class:`ItemMatrix` of integer codes and
+sums that fitting, transforming and the model version all use.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import sparse
 from sklearn.decomposition import PCA, TruncatedSVD
 from sklearn.preprocessing import normalize
@@ -20,6 +27,14 @@ from custseg.segmentation.inputs import normalise_ids
 
 # IQR of a normal distribution in units of its standard deviation.
 _IQR_PER_STD = 1.3489795003921634
+
+ItemPatternSource = pd.DataFrame | pa.Table | pa.RecordBatchReader | Iterable[pa.RecordBatch]
+"""What an item pattern may be given as (see :func:`build_item_matrix`)."""
+
+# Arrow item rows are processed in chunks of at least this many rows, and at least this many
+# rows per customer: the id lookup builds a hash table of all customers per chunk.
+_MIN_CHUNK_ROWS = 1 << 21
+_CHUNK_ROWS_PER_CUSTOMER = 4
 
 
 class FeaturePreprocessor:
@@ -150,14 +165,258 @@ class FeaturePreprocessor:
         return self.pca_.components_.T
 
 
+@dataclass(frozen=True, eq=False)
+class ItemMatrix:
+    """An item pattern as a canonical customer x item matrix of sums.
+
+    Row r belongs to ``customer_ids[r]`` of the build (item rows of other customers are left
+    out); column j is ``items[j]``, the item codes as text in sorted order, each with at least
+    one stored cell. ``lines`` and, when a quantity column was read, ``quantity`` are float64
+    CSR matrices with one sparsity pattern: a stored cell per (customer, item) pair of the
+    input (zero sums kept), duplicate pairs summed, column indices sorted. The same rows in
+    any order give the same matrix (exactly for whole-number values, which sum exactly).
+    """
+
+    items: np.ndarray  # str (object), sorted
+    lines: sparse.csr_matrix
+    quantity: sparse.csr_matrix | None
+
+    def update_hash(self, hasher: Any) -> None:
+        """Feed the canonical content (item names, shape, structure, values) to ``hasher``."""
+        hasher.update(json.dumps(self.items.tolist()).encode())
+        hasher.update(np.asarray(self.lines.shape, dtype=np.int64).tobytes())
+        hasher.update(self.lines.indptr.astype(np.int64).tobytes())
+        hasher.update(np.ascontiguousarray(self.lines.indices, dtype=np.int32))
+        hasher.update(np.ascontiguousarray(self.lines.data, dtype=np.float64))
+        if self.quantity is not None:
+            hasher.update(np.ascontiguousarray(self.quantity.data, dtype=np.float64))
+
+
+def build_item_matrix(
+    source: ItemPatternSource,
+    customer_ids: pd.Series,
+    *,
+    customer_column: str = "customer_id",
+    item_column: str = "stock_code",
+    lines_column: str = "lines",
+    quantity_column: str | None = None,
+) -> ItemMatrix:
+    """Read ``source`` once, batch by batch, into an :class:`ItemMatrix` over ``customer_ids``.
+
+    ``source`` is a pandas DataFrame, a pyarrow Table, a pyarrow RecordBatchReader or an
+    iterable of RecordBatches (one schema). Only the named columns are read (the quantity
+    column only when given), and only the integer codes and values of rows of known
+    customers are kept (about 16 bytes per item row, 24 with quantity), never a frame of
+    strings. Customer ids match as :func:`~custseg.segmentation.inputs.normalise_ids` has
+    them: as int64 when both sides are integers (whole-number floats count as integers),
+    else both as text; item codes are compared as text. A missing column, a null id or
+    item code (in any row) or a null value (in a row of a known customer) raises
+    :class:`SegmentationInputError` naming the column.
+    """
+    value_columns = [lines_column] if quantity_column is None else [lines_column, quantity_column]
+    columns = [customer_column, item_column, *value_columns]
+    builder = _MatrixBuilder(customer_ids, customer_column, item_column, value_columns)
+    min_rows = max(_MIN_CHUNK_ROWS, _CHUNK_ROWS_PER_CUSTOMER * len(customer_ids))
+    for chunk in _chunks(_record_batches(source, columns), min_rows):
+        builder.add(chunk)
+    return builder.finish()
+
+
+def _check_columns(available: Iterable[str], needed: list[str]) -> None:
+    present = set(available)
+    missing = [c for c in needed if c not in present]
+    if missing:
+        raise SegmentationInputError(f"item_pattern frame is missing column(s) {missing}")
+
+
+def _record_batches(source: ItemPatternSource, columns: list[str]) -> Iterator[pa.RecordBatch]:
+    """The ``columns`` of ``source`` as record batches; a DataFrame is first normalised (ids
+    as :func:`normalise_ids` has them, item codes as text, values as float64)."""
+    if isinstance(source, pd.DataFrame):
+        _check_columns(source.columns, columns)
+        source = _frame_to_table(source, columns)
+    if isinstance(source, pa.Table):
+        source = source.to_batches()
+    elif not isinstance(source, Iterable):
+        raise SegmentationInputError(
+            "item_pattern must be a pandas DataFrame, a pyarrow Table, a RecordBatchReader or an "
+            f"iterable of RecordBatches, got {type(source).__name__}"
+        )
+    for batch in source:
+        if not isinstance(batch, pa.RecordBatch):
+            raise SegmentationInputError(
+                f"item_pattern batches must be pyarrow RecordBatches, got {type(batch)}"
+            )
+        _check_columns(batch.schema.names, columns)
+        yield batch.select(columns)
+
+
+def _frame_to_table(frame: pd.DataFrame, columns: list[str]) -> pa.Table:
+    customer_column, item_column, *value_columns = columns
+    codes = frame[item_column]
+    ids = normalise_ids(frame[customer_column], name=customer_column)
+    n_null = int(codes.isna().sum())
+    if n_null:
+        raise SegmentationInputError(f"item_pattern column '{item_column}' has {n_null} null value(s)")
+    data = {customer_column: ids, item_column: codes.astype("str").reset_index(drop=True)}
+    for column in value_columns:
+        data[column] = pd.to_numeric(frame[column]).astype("float64").reset_index(drop=True)
+    return pa.Table.from_pandas(pd.DataFrame(data), preserve_index=False)
+
+
+def _chunks(batches: Iterable[pa.RecordBatch], min_rows: int) -> Iterator[pa.Table]:
+    """Consecutive batches grouped (zero-copy) into tables of at least ``min_rows`` rows, so
+    that the id lookup table built per chunk costs little next to the rows it serves."""
+    buffer: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in batches:
+        buffer.append(batch)
+        rows += batch.num_rows
+        if rows >= min_rows:
+            yield pa.Table.from_batches(buffer)
+            buffer, rows = [], 0
+    if rows:
+        yield pa.Table.from_batches(buffer)
+
+
+def _as_text(values: pa.ChunkedArray, name: str) -> pa.ChunkedArray:
+    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        return values
+    try:
+        return values.cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+        raise SegmentationInputError(
+            f"item_pattern column '{name}' ({values.type}) is not text: {error}"
+        ) from error
+
+
+def _as_float(values: pa.ChunkedArray, name: str) -> np.ndarray:
+    """float64 values, NaN for nulls."""
+    try:
+        return values.cast(pa.float64()).to_numpy()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+        raise SegmentationInputError(
+            f"item_pattern column '{name}' ({values.type}) is not numeric: {error}"
+        ) from error
+
+
+def _arrow_ids(ids: pa.ChunkedArray, name: str) -> pa.ChunkedArray:
+    """Arrow ids as :func:`normalise_ids` has them: integers and whole-number floats as int64,
+    anything else as it is (compared as text); booleans raise."""
+    if pa.types.is_dictionary(ids.type):
+        ids = ids.cast(ids.type.value_type)
+    if pa.types.is_boolean(ids.type):
+        raise SegmentationInputError(f"id column '{name}' is boolean; expected ids")
+    if pa.types.is_integer(ids.type):
+        return ids.cast(pa.int64())
+    if pa.types.is_floating(ids.type):
+        whole = pc.all(pc.and_(pc.is_finite(ids), pc.equal(pc.trunc(ids), ids))).as_py()
+        if whole is not False:
+            return ids.cast(pa.int64())
+    return ids
+
+
+class _MatrixBuilder:
+    """Accumulates chunks of item rows as (row, item code, values) arrays; ``finish`` sums
+    them into an :class:`ItemMatrix`."""
+
+    def __init__(
+        self, customer_ids: pd.Series, customer_column: str, item_column: str, value_columns: list[str]
+    ) -> None:
+        self.customer_ids = customer_ids
+        self.customer_column = customer_column
+        self.item_column = item_column
+        self.value_columns = value_columns
+        integer_keys = pd.api.types.is_integer_dtype(customer_ids.dtype)
+        self.int_keys = pa.array(customer_ids.to_numpy(dtype="int64")) if integer_keys else None
+        self.text_keys: pa.Array | None = None  # built on first use
+        self.codes: dict[str, int] = {}  # item code -> integer code, in order of first sight
+        self.rows: list[np.ndarray] = []
+        self.cols: list[np.ndarray] = []
+        self.values: dict[str, list[np.ndarray]] = {c: [] for c in value_columns}
+        self.nulls = dict.fromkeys([customer_column, item_column, *value_columns], 0)
+
+    def add(self, chunk: pa.Table) -> None:
+        ids = chunk.column(self.customer_column)
+        items = chunk.column(self.item_column)
+        self.nulls[self.customer_column] += ids.null_count
+        self.nulls[self.item_column] += items.null_count
+        rows = self._row_positions(ids)
+        encoded = pc.dictionary_encode(_as_text(items, self.item_column))
+        # the chunks share one memo table: the last chunk's dictionary covers every index
+        dictionary = encoded.chunk(encoded.num_chunks - 1).dictionary
+        indices = pc.fill_null(pa.chunked_array([c.indices for c in encoded.chunks]), -1).to_numpy()
+        keep = (rows >= 0) & (indices >= 0)
+        self.rows.append(rows[keep])
+        self.cols.append(self._item_codes(dictionary, indices[keep]))
+        for column in self.value_columns:
+            values = _as_float(chunk.column(column), column)[keep]
+            self.nulls[column] += int(np.isnan(values).sum())
+            self.values[column].append(values)
+
+    def _row_positions(self, ids: pa.ChunkedArray) -> np.ndarray:
+        """int32 row of each id in ``customer_ids``; -1 for unknown and null ids."""
+        ids = _arrow_ids(ids, self.customer_column)
+        if self.int_keys is not None and pa.types.is_int64(ids.type):
+            found = pc.index_in(ids, value_set=self.int_keys)
+        else:
+            if self.text_keys is None:
+                self.text_keys = pa.array(self.customer_ids.astype("str"))
+            found = pc.index_in(_as_text(ids, self.customer_column), value_set=self.text_keys)
+        return pc.fill_null(found, -1).to_numpy().astype(np.int32, copy=False)
+
+    def _item_codes(self, dictionary: pa.Array, indices: np.ndarray) -> np.ndarray:
+        """Integer codes of the items at ``indices`` of this chunk's ``dictionary``; only the
+        items used get a code."""
+        used = np.zeros(len(dictionary), dtype=bool)
+        used[indices] = True
+        lookup = np.full(len(dictionary), -1, dtype=np.int32)
+        names = dictionary.filter(pa.array(used)).to_pylist()
+        lookup[used] = [self.codes.setdefault(name, len(self.codes)) for name in names]
+        return lookup[indices]
+
+    def finish(self) -> ItemMatrix:
+        for column, count in self.nulls.items():
+            if count:
+                kind = "id column" if column == self.customer_column else "item_pattern column"
+                raise SegmentationInputError(f"{kind} '{column}' has {count} null value(s)")
+        names = sorted(self.codes)
+        column_of_code = np.empty(len(names), dtype=np.int32)
+        column_of_code[[self.codes[name] for name in names]] = np.arange(len(names), dtype=np.int32)
+        rows = _drain(self.rows, np.int32)
+        cols = column_of_code[_drain(self.cols, np.int32)]
+        shape = (len(self.customer_ids), len(names))
+        matrices = []
+        for column in self.value_columns:
+            # COO -> CSR sums duplicate (row, item) pairs; explicit zeros stay stored
+            matrix = sparse.csr_matrix((_drain(self.values[column], np.float64), (rows, cols)), shape=shape)
+            matrix.sum_duplicates()
+            matrix.sort_indices()
+            matrices.append(matrix)
+        return ItemMatrix(
+            np.asarray(names, dtype=object), matrices[0], matrices[1] if len(matrices) > 1 else None
+        )
+
+
+def _drain(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    """Concatenate ``parts`` and empty the list (so the parts can be freed)."""
+    out = np.concatenate(parts).astype(dtype, copy=False) if parts else np.empty(0, dtype=dtype)
+    parts.clear()
+    return out
+
+
 class ItemPatternEncoder:
     """Long (customer, item, lines, quantity) rows -> sparse customer x item matrix -> SVD.
 
-    Only items with at least ``min_lines`` purchase lines among the fitted customers are
-    columns. Cell value v = log1p(lines | max(quantity, 0) | 1), each customer row is L2
+    Only items with at least ``min_lines`` (>= 1) purchase lines among the fitted customers
+    are columns. Cell value v = log1p(lines | max(quantity, 0) | 1), each customer row is L2
     normalised (so the pattern, not the volume, counts), and TruncatedSVD (no centring)
     gives ``n_components`` scores per customer: score_c = sum_i v_i * components_[c, i].
     Customers without kept items score 0. The matrix is never densified.
+
+    The item rows are read once into an :class:`ItemMatrix` (:meth:`build_matrix`), which
+    :meth:`fit_matrix`, :meth:`transform_matrix` and :meth:`fit_transform_matrix` use;
+    :meth:`fit` and :meth:`transform` build one per call.
     """
 
     def __init__(
@@ -180,80 +439,88 @@ class ItemPatternEncoder:
         self.customer_column = customer_column
         self.random_state = random_state
 
-    def _aggregate(self, items: pd.DataFrame, customer_ids: pd.Series) -> pd.DataFrame:
-        """Sum lines and quantity per (customer row, item) for customers in ``customer_ids``."""
-        needed = [self.customer_column, self.item_column, self.lines_column]
-        if self.value == "quantity":
-            needed.append(self.quantity_column)
-        missing = [c for c in needed if c not in items.columns]
-        if missing:
-            raise SegmentationInputError(f"item_pattern frame is missing column(s) {missing}")
-        cust = normalise_ids(items[self.customer_column], name=self.customer_column)
-        key = customer_ids
-        if cust.dtype != key.dtype:
-            cust, key = cust.astype("str"), key.astype("str")
-        rows = pd.Index(key).get_indexer(cust)
-        item_codes = items[self.item_column]
-        if item_codes.isna().any():
-            raise SegmentationInputError(
-                f"item_pattern column '{self.item_column}' has {int(item_codes.isna().sum())} null value(s)"
-            )
-        frame = pd.DataFrame(
-            {
-                "row": rows,
-                "item": item_codes.astype("str").to_numpy(),
-                "lines": pd.to_numeric(items[self.lines_column]).astype("float64").to_numpy(),
-                "quantity": (
-                    pd.to_numeric(items[self.quantity_column]).astype("float64").to_numpy()
-                    if self.value == "quantity"
-                    else 0.0
-                ),
-            }
+    def build_matrix(self, items: ItemPatternSource, customer_ids: pd.Series) -> ItemMatrix:
+        """The item rows over ``customer_ids`` (see :func:`build_item_matrix`); the quantity
+        column is read only when ``value`` is "quantity"."""
+        return build_item_matrix(
+            items,
+            customer_ids,
+            customer_column=self.customer_column,
+            item_column=self.item_column,
+            lines_column=self.lines_column,
+            quantity_column=self.quantity_column if self.value == "quantity" else None,
         )
-        frame = frame[frame["row"] >= 0]
-        if frame[["lines", "quantity"]].isna().to_numpy().any():
-            raise SegmentationInputError("item_pattern lines/quantity contain null values")
-        return frame.groupby(["row", "item"], as_index=False, sort=True)[["lines", "quantity"]].sum()
 
-    def _matrix(self, agg: pd.DataFrame, n_rows: int) -> sparse.csr_matrix:
-        col = pd.Index(self.items_).get_indexer(agg["item"])
-        keep = col >= 0
-        agg, col = agg[keep], col[keep]
-        if self.value == "lines":
-            values = agg["lines"].to_numpy()
-        elif self.value == "quantity":
-            values = agg["quantity"].to_numpy()
-        else:
-            values = (agg["lines"].to_numpy() > 0).astype("float64")
-        values = np.log1p(np.maximum(values, 0.0))
-        matrix = sparse.csr_matrix((values, (agg["row"].to_numpy(), col)), shape=(n_rows, len(self.items_)))
-        matrix.eliminate_zeros()
-        return normalize(matrix, norm="l2", axis=1, copy=False)
+    def fit(self, items: ItemPatternSource, customer_ids: pd.Series) -> ItemPatternEncoder:
+        """Choose the item columns and fit the SVD; every customer in ``customer_ids`` is fitted."""
+        return self.fit_matrix(self.build_matrix(items, customer_ids))
 
-    def fit(self, items: pd.DataFrame, customer_ids: pd.Series) -> ItemPatternEncoder:
-        """Choose the item columns and fit the SVD on the fitted customers' rows."""
-        agg = self._aggregate(items, customer_ids)
-        lines = agg.groupby("item", sort=True)["lines"].sum()
-        self.items_ = np.asarray(sorted(lines.index[lines >= self.min_lines]), dtype=object)
+    def transform(self, items: ItemPatternSource | None, customer_ids: pd.Series) -> np.ndarray:
+        """SVD scores (customers x components), rows in ``customer_ids`` order."""
+        if items is None:
+            return np.zeros((len(customer_ids), self.n_components_))
+        return self.transform_matrix(self.build_matrix(items, customer_ids))
+
+    def fit_matrix(self, matrix: ItemMatrix, rows: np.ndarray | None = None) -> ItemPatternEncoder:
+        """Choose the item columns and fit the SVD on the ``rows`` (positions; all when None)
+        of ``matrix``: the fitted customers."""
+        self._choose_items(matrix, rows)
+        self._fit_svd(self.cell_values(matrix, rows))
+        return self
+
+    def fit_transform_matrix(self, matrix: ItemMatrix, rows: np.ndarray | None = None) -> np.ndarray:
+        """:meth:`fit_matrix`, then the scores of every row of ``matrix`` (cell values computed once)."""
+        self._choose_items(matrix, rows)
+        values = self.cell_values(matrix)
+        self._fit_svd(values if rows is None else values[rows])
+        return np.asarray(values @ self.components_.T)
+
+    def transform_matrix(self, matrix: ItemMatrix) -> np.ndarray:
+        """SVD scores of every row of ``matrix`` (customers x components)."""
+        return np.asarray(self.cell_values(matrix) @ self.components_.T)
+
+    def cell_values(self, matrix: ItemMatrix, rows: np.ndarray | None = None) -> sparse.csr_matrix:
+        """The matrix the SVD sees: ``rows`` of ``matrix`` (all when None) over the columns
+        ``items_``, v = log1p(max(value, 0)), each row L2-normalised, zero cells dropped."""
+        source = matrix.quantity if self.value == "quantity" else matrix.lines
+        if source is None:
+            raise ValueError("value='quantity' needs an ItemMatrix built with the quantity column")
+        if rows is not None:
+            source = source[rows]
+        column = pd.Index(self.items_).get_indexer(matrix.items)  # matrix column -> kept column or -1
+        picked = np.flatnonzero(column >= 0)
+        values = source[:, picked]  # a copy; each row keeps its (sorted) order
+        values = sparse.csr_matrix(
+            (values.data, column[picked].astype(values.indices.dtype)[values.indices], values.indptr),
+            shape=(source.shape[0], len(self.items_)),
+        )
+        if self.value not in ("lines", "quantity"):
+            values.data = (values.data > 0).astype("float64")
+        np.log1p(np.maximum(values.data, 0.0, out=values.data), out=values.data)
+        values.eliminate_zeros()
+        return normalize(values, norm="l2", axis=1, copy=False)
+
+    def _choose_items(self, matrix: ItemMatrix, rows: np.ndarray | None) -> None:
+        if self.min_lines < 1:
+            raise ValueError(f"min_lines must be >= 1, got {self.min_lines}")
+        weights = np.ones(matrix.lines.shape[0])
+        if rows is not None:
+            weights[:] = 0.0
+            weights[rows] = 1.0
+        totals = matrix.lines.T @ weights  # lines per item over the fitted rows
+        self.items_ = matrix.items[totals >= self.min_lines]
         if len(self.items_) < 2:
             raise SegmentationInputError(
                 f"item_pattern: only {len(self.items_)} item(s) have >= {self.min_lines} lines "
                 "among fitted customers; lower item_pattern.min_lines or disable item_pattern"
             )
         self.n_components_ = min(self.n_components, len(self.items_) - 1)
-        matrix = self._matrix(agg, len(customer_ids))
+
+    def _fit_svd(self, values: sparse.csr_matrix) -> None:
         self.svd_ = TruncatedSVD(
             n_components=self.n_components_, n_iter=7, random_state=self.random_state
-        ).fit(matrix)
+        ).fit(values)
         self.components_ = self.svd_.components_
-        return self
-
-    def transform(self, items: pd.DataFrame | None, customer_ids: pd.Series) -> np.ndarray:
-        """SVD scores (customers x components), rows in ``customer_ids`` order."""
-        if items is None:
-            return np.zeros((len(customer_ids), self.n_components_))
-        matrix = self._matrix(self._aggregate(items, customer_ids), len(customer_ids))
-        return np.asarray(matrix @ self.components_.T)
 
     @property
     def feature_names_(self) -> tuple[str, ...]:
