@@ -1,3 +1,11 @@
+{#
+    Clean transaction lines: the first copy of every usable line of the base model, with
+    amounts and return flags.
+#}
+
+{# A filter and a few expressions over the base table: a view, not a second copy of every line. #}
+{{ config(materialized='view') }}
+
 with
 
 lines as (
