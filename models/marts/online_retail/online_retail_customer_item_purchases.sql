@@ -19,26 +19,37 @@ purchases as (
 
 ),
 
+customer_items as (
+
+    select
+        customer_id,
+        stock_code,
+        count(*) as purchase_lines,
+        sum(quantity) as units_purchased
+    from purchases
+    group by customer_id, stock_code
+
+),
+
 popular_items as (
 
     select stock_code
-    from purchases
+    from customer_items
     group by stock_code
-    having count(*) > {{ var('item_pattern_min_lines') }}
+    having sum(purchase_lines) > {{ var('item_pattern_min_lines') }}
 
 ),
 
 final as (
 
     select
-        purchases.customer_id,
-        purchases.stock_code,
-        cast(count(*) as {{ dbt.type_int() }}) as purchase_lines,
-        cast(sum(purchases.quantity) as {{ dbt.type_bigint() }}) as units_purchased
-    from purchases
+        customer_items.customer_id,
+        customer_items.stock_code,
+        cast(customer_items.purchase_lines as {{ dbt.type_int() }}) as purchase_lines,
+        cast(customer_items.units_purchased as {{ dbt.type_bigint() }}) as units_purchased
+    from customer_items
     inner join popular_items
-        on purchases.stock_code = popular_items.stock_code
-    group by purchases.customer_id, purchases.stock_code
+        on customer_items.stock_code = popular_items.stock_code
 
 )
 

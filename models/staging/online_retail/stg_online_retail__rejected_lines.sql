@@ -9,7 +9,7 @@ with
 lines as (
 
     select
-        row_hash,
+        {{ online_retail_line_hash() }} as row_hash,
         line_copies,
         rejection_reason,
         rejection_detail,

@@ -11,7 +11,7 @@ with
 lines as (
 
     select
-        row_hash,
+        {{ online_retail_line_hash() }} as row_hash,
         invoice_no,
         stock_code,
         description,

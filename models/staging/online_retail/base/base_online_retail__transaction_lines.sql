@@ -6,21 +6,16 @@
     rejected lines.
 
     Exact copies are counted by one grouping over the raw text (the deduplication step of
-    the base model): each distinct line is hashed and parsed once, and no window has to
-    carry every column of every line.
+    the base model): each distinct line is parsed once, and no window has to carry every
+    column of every line. The line's key (an MD5 of its raw fields) is computed by the two
+    staging models, where it is used.
 #}
-{%- set raw_columns = [
-    'InvoiceNo', 'StockCode', 'Description', 'Quantity',
-    'InvoiceDate', 'UnitPrice', 'CustomerID', 'Country',
-] -%}
-{%- set raw_aliases = [] -%}
-{%- for column in raw_columns -%}{%- do raw_aliases.append('raw_' ~ column | lower) -%}{%- endfor -%}
 
 with
 
 source as (
 
-    select {{ raw_text_columns(raw_columns) }}
+    select {{ raw_text_columns(online_retail_raw_columns()) }}
     from {{ source('online_retail', 'transactions') }}
 
 ),
@@ -46,8 +41,7 @@ parsed as (
         {{ parse_invoice_timestamp('raw_invoicedate') }} as invoiced_at,
         {{ dbt.safe_cast(clean_text('raw_unitprice'), 'decimal(18, 4)') }} as unit_price_gbp,
         {{ normalise_customer_id('raw_customerid') }} as customer_id,
-        coalesce({{ clean_text('raw_country') }}, 'Unspecified') as country,
-        {{ raw_row_hash(raw_aliases) }} as row_hash
+        coalesce({{ clean_text('raw_country') }}, 'Unspecified') as country
     from distinct_lines
 
 ),

@@ -1,0 +1,15 @@
+{# The retailer's raw transaction columns, in file order (the base model reads them as text). #}
+{% macro online_retail_raw_columns() -%}
+    {{ return(['InvoiceNo', 'StockCode', 'Description', 'Quantity', 'InvoiceDate', 'UnitPrice', 'CustomerID', 'Country']) }}
+{%- endmacro %}
+
+{#
+    The key of a distinct raw transaction line: the MD5 of its raw text fields (columns
+    raw_<name> of the base model). Exact copies share it; with the copy's occurrence it
+    keys every raw line.
+#}
+{% macro online_retail_line_hash() -%}
+    {%- set raw_aliases = [] -%}
+    {%- for column in online_retail_raw_columns() -%}{%- do raw_aliases.append('raw_' ~ column | lower) -%}{%- endfor -%}
+    {{ raw_row_hash(raw_aliases) }}
+{%- endmacro %}
