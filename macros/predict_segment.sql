@@ -1,25 +1,30 @@
 {#
-    Score customers in SQL, like a warehouse ML PREDICT: a select of
-    (<id_column>, segment_id, distance_to_centroid) that assigns every row of
-    `features_relation` (any relation with the source's feature columns, e.g. new
-    customers) to its nearest segment centroid of the fitted model of `source`.
+    Score customers in SQL, like a warehouse ML.PREDICT: assigns every row of
+    `features_relation` (any relation with an id column and the source's feature columns,
+    new customers included) to the nearest segment centroid of the fitted model of `source`,
+    read from the marts segment_model_features, segment_model_projection,
+    segment_model_centroids, segment_model_items and segment_model_segments.
 
-    It replays the fitted preprocessing (tables fit_segment_preprocessing,
-    fit_segment_projection, fit_segment_model_centroids, fit_segment_item_components):
-        x' = coalesce(x, fill_value)
-        t  = ln(1 + max(x', 0)) for log1p features, x' otherwise
-        z  = (t - center) / scale
+    The arithmetic (the Python reference is SegmentationFit.predict):
+        x'  = coalesce(x, fill_value)
+        t   = ln(1 + max(x', 0)) for log1p features, x' otherwise
+        z   = (t - center) / scale
         m_c = sum_f (z_f - pca_mean_f) * loading_fc
         segment = argmin_s sum_c (m_c - center_sc)^2, ties to the smaller segment id
-    Item-pattern features (when the source uses them) come from `item_relation` (long:
-    customer, stock_code, purchase_lines): v = ln(1 + lines) over the model's items, each
-    customer's row L2-normalised, times the SVD loadings; 0 for customers without them.
+    Item-pattern features (sources whose model uses them) come from `item_relation` (long:
+    customer id, stock_code, purchase_lines): v = ln(1 + lines) over the model's items, each
+    customer's row scaled to unit length, times the SVD loadings; 0 without such items.
+
+    Output: <id_column>, segment_id, distance_to_centroid, margin_to_next_centroid,
+    is_outlier, model_version. With all_distances=true: one row per customer and segment,
+    <id_column>, segment_id, distance_to_centroid, distance_rank (1 = own segment),
+    model_version.
 #}
-{% macro predict_segment(features_relation, source, id_column='customer_id', item_relation=none) %}
+{% macro predict_segment(features_relation, source, id_column='customer_id', item_relation=none, all_distances=false) %}
 
     with
 
-    preprocessing as (
+    model_features as (
         select
             feature,
             transform,
@@ -27,7 +32,7 @@
             center,
             scale,
             pca_mean
-        from {{ ref('fit_segment_preprocessing') }}
+        from {{ ref('segment_model_features') }}
         where source = '{{ source }}'
     ),
 
@@ -36,7 +41,7 @@
             feature,
             component,
             loading
-        from {{ ref('fit_segment_projection') }}
+        from {{ ref('segment_model_projection') }}
         where source = '{{ source }}'
     ),
 
@@ -44,62 +49,18 @@
         select
             segment_id,
             component,
-            center
-        from {{ ref('fit_segment_model_centroids') }}
+            center,
+            model_version
+        from {{ ref('segment_model_centroids') }}
         where source = '{{ source }}'
     ),
 
-    feature_values as (
-        {{ unpivot_numeric_columns(features_relation, id_column) }}
-    ),
-
-    {% if item_relation is not none %}
-    item_components as (
+    segments as (
         select
-            feature,
-            cast(item as {{ dbt.type_string() }}) as item,
-            loading
-        from {{ ref('fit_segment_item_components') }}
+            segment_id,
+            outlier_distance_threshold
+        from {{ ref('segment_model_segments') }}
         where source = '{{ source }}'
-    ),
-
-    item_values as (
-        select
-            items.{{ id_column }},
-            items.stock_code as item,
-            ln(1 + items.purchase_lines) as item_value
-        from {{ item_relation }} as items
-        where items.stock_code in (select item_components.item from item_components)
-    ),
-
-    item_norms as (
-        select
-            {{ id_column }},
-            sqrt(sum(item_value * item_value)) as norm
-        from item_values
-        group by {{ id_column }}
-    ),
-
-    item_features as (
-        select
-            item_values.{{ id_column }},
-            item_components.feature,
-            sum(item_values.item_value / item_norms.norm * item_components.loading) as value
-        from item_values
-        inner join item_norms
-            on item_values.{{ id_column }} = item_norms.{{ id_column }}
-        inner join item_components
-            on item_values.item = item_components.item
-        group by item_values.{{ id_column }}, item_components.feature
-    ),
-    {% endif %}
-
-    all_values as (
-        select * from feature_values
-        {%- if item_relation is not none %}
-        union all
-        select * from item_features
-        {%- endif %}
     ),
 
     customers as (
@@ -107,23 +68,87 @@
         from {{ features_relation }}
     ),
 
+    feature_values as (
+        {{ unpivot_values(features_relation, id_column) }}
+    ),
+
+    {% if item_relation is not none %}
+    item_model as (
+        select
+            feature,
+            item,
+            loading
+        from {{ ref('segment_model_items') }}
+        where source = '{{ source }}'
+    ),
+
+    item_lines as (
+        select
+            {{ id_column }},
+            stock_code as item,
+            ln(1 + greatest(sum(purchase_lines), 0)) as item_value
+        from {{ item_relation }}
+        where stock_code in (select item_model.item from item_model)
+        group by {{ id_column }}, stock_code
+    ),
+
+    item_norms as (
+        select
+            {{ id_column }},
+            sqrt(sum(item_value * item_value)) as norm
+        from item_lines
+        group by {{ id_column }}
+    ),
+
+    item_scores as (
+        select
+            item_lines.{{ id_column }},
+            item_model.feature,
+            sum(item_lines.item_value / item_norms.norm * item_model.loading) as value
+        from item_lines
+        inner join item_norms
+            on item_lines.{{ id_column }} = item_norms.{{ id_column }}
+        inner join item_model
+            on item_lines.item = item_model.item
+        where item_norms.norm > 0
+        group by item_lines.{{ id_column }}, item_model.feature
+    ),
+    {% endif %}
+
+    all_values as (
+        select
+            {{ id_column }},
+            feature,
+            value
+        from feature_values
+        {%- if item_relation is not none %}
+        union all
+        select
+            {{ id_column }},
+            feature,
+            value
+        from item_scores
+        {%- endif %}
+    ),
+
     scaled as (
         select
             customers.{{ id_column }},
-            preprocessing.feature,
+            model_features.feature,
             (
                 case
-                    when preprocessing.transform = 'log1p'
-                        then ln(1 + greatest(coalesce(all_values.value, preprocessing.fill_value), 0))
-                    else coalesce(all_values.value, preprocessing.fill_value)
-                end - preprocessing.center
-            ) / preprocessing.scale - preprocessing.pca_mean as z
+                    when model_features.transform = 'log1p'
+                        then ln(1 + greatest(coalesce(all_values.value, model_features.fill_value), 0))
+                    when model_features.transform = 'item_svd' then coalesce(all_values.value, 0)
+                    else coalesce(all_values.value, model_features.fill_value)
+                end - model_features.center
+            ) / model_features.scale - model_features.pca_mean as z
         from customers
-        cross join preprocessing
+        cross join model_features
         left join all_values
             on
                 customers.{{ id_column }} = all_values.{{ id_column }}
-                and preprocessing.feature = all_values.feature
+                and model_features.feature = all_values.feature
     ),
 
     model_space as (
@@ -141,18 +166,20 @@
         select
             model_space.{{ id_column }},
             centroids.segment_id,
+            centroids.model_version,
             sum((model_space.coordinate - centroids.center) * (model_space.coordinate - centroids.center))
                 as squared_distance
         from model_space
         inner join centroids
             on model_space.component = centroids.component
-        group by model_space.{{ id_column }}, centroids.segment_id
+        group by model_space.{{ id_column }}, centroids.segment_id, centroids.model_version
     ),
 
-    nearest as (
+    ranked as (
         select
             {{ id_column }},
             segment_id,
+            model_version,
             sqrt(squared_distance) as distance_to_centroid,
             row_number() over (
                 partition by {{ id_column }} order by squared_distance asc, segment_id asc
@@ -160,11 +187,45 @@
         from distances
     )
 
+    {% if all_distances %}
     select
         {{ id_column }},
         segment_id,
-        distance_to_centroid
+        distance_to_centroid,
+        distance_rank,
+        model_version
+    from ranked
+    {% else %}
+    , nearest as (
+        select
+            {{ id_column }},
+            segment_id,
+            distance_to_centroid,
+            model_version
+        from ranked
+        where distance_rank = 1
+    ),
+
+    runner_up as (
+        select
+            {{ id_column }},
+            distance_to_centroid
+        from ranked
+        where distance_rank = 2
+    )
+
+    select
+        nearest.{{ id_column }},
+        nearest.segment_id,
+        nearest.distance_to_centroid,
+        runner_up.distance_to_centroid - nearest.distance_to_centroid as margin_to_next_centroid,
+        coalesce(nearest.distance_to_centroid > segments.outlier_distance_threshold, false) as is_outlier,
+        nearest.model_version
     from nearest
-    where distance_rank = 1
+    left join runner_up
+        on nearest.{{ id_column }} = runner_up.{{ id_column }}
+    left join segments
+        on nearest.segment_id = segments.segment_id
+    {% endif %}
 
 {% endmacro %}

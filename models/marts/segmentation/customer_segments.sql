@@ -1,8 +1,17 @@
 with
 
-assignments as (
+scores as (
 
-    select * from {{ ref('fit_customer_segments') }}
+    select
+        source,
+        customer_id,
+        segment_id,
+        distance_to_centroid,
+        margin_to_next_centroid,
+        is_outlier,
+        is_excluded_from_fit,
+        model_version
+    from {{ ref('customer_segment_scores') }}
 
 ),
 
@@ -19,20 +28,20 @@ profiles as (
 final as (
 
     select
-        assignments.source,
-        assignments.customer_id,
-        cast(assignments.segment_id as {{ dbt.type_int() }}) as segment_id,
+        scores.source,
+        scores.customer_id,
+        scores.segment_id,
         profiles.segment_name,
-        cast(assignments.distance_to_centroid as {{ type_double() }}) as distance_to_centroid,
-        cast(assignments.margin_to_next_centroid as {{ type_double() }}) as margin_to_next_centroid,
-        assignments.is_outlier,
-        assignments.is_excluded_from_fit,
-        assignments.model_version
-    from assignments
+        scores.distance_to_centroid,
+        scores.margin_to_next_centroid,
+        scores.is_outlier,
+        scores.is_excluded_from_fit,
+        scores.model_version
+    from scores
     inner join profiles
         on
-            assignments.source = profiles.source
-            and assignments.segment_id = profiles.segment_id
+            scores.source = profiles.source
+            and scores.segment_id = profiles.segment_id
 
 )
 

@@ -1,8 +1,24 @@
+{# Each segment's centre per feature: scaled, back in original units, and the plain member mean. #}
+
 with
+
+fits as (
+
+    select
+        source,
+        model_version,
+        centroids
+    from {{ ref('fit_segmentation') }}
+
+),
 
 centroids as (
 
-    select * from {{ ref('fit_segment_centroids') }}
+    select
+        source,
+        model_version,
+        {{ unnest_rows('centroids') }}
+    from fits
 
 ),
 
@@ -12,9 +28,9 @@ final as (
         source,
         cast(segment_id as {{ dbt.type_int() }}) as segment_id,
         feature,
-        cast(center_scaled as {{ type_double() }}) as center_scaled,
-        cast(center_original as {{ type_double() }}) as center_original,
-        cast(mean_original as {{ type_double() }}) as mean_original,
+        center_scaled,
+        center_original,
+        mean_original,
         model_version
     from centroids
 

@@ -1,8 +1,22 @@
 with
 
-comparison as (
+fits as (
 
-    select * from {{ ref('fit_segment_comparison') }}
+    select
+        source,
+        model_version,
+        comparison
+    from {{ ref('fit_segmentation') }}
+
+),
+
+comparisons as (
+
+    select
+        source,
+        model_version,
+        {{ unnest_rows('comparison') }}
+    from fits
 
 ),
 
@@ -14,9 +28,9 @@ final as (
         clustering_b,
         cast(k as {{ dbt.type_int() }}) as k,
         cast(n_customers_compared as {{ dbt.type_bigint() }}) as customers_compared,
-        cast(adjusted_rand_index as {{ type_double() }}) as adjusted_rand_index,
+        adjusted_rand_index,
         model_version
-    from comparison
+    from comparisons
 
 )
 

@@ -1,49 +1,84 @@
 {#
-    Every feature of every segment: mean and median of its customers in original units,
-    and a z-score that says how far the segment sits from the average customer of its
-    source. The z-score is measured on the scale the clusterer sees: log1p features (as
-    the fitted preprocessing says) are compared after ln(1 + x), so that a few very large
-    spenders do not hide what sets a segment apart.
+    Every feature of every segment in original units: the segment's mean and median against
+    the source's overall mean and median. For the features the model uses, z_score is the
+    segment's centre in the model's scaled space (segment_centroids.center_scaled): how many
+    standard deviations (IQRs with the robust scaler) it sits from the average fitted
+    customer, on the scale the clusterer sees (after ln(1 + x) for log1p features).
 #}
 
 with
 
-assignments as (
+scores as (
 
     select
         source,
         customer_id,
         segment_id
-    from {{ ref('fit_customer_segments') }}
+    from {{ ref('customer_segment_scores') }}
 
 ),
 
-transforms as (
+smartcart_values as (
+
+    {{ unpivot_values(
+        ref('customer_features_smartcart'),
+        'customer_id',
+        exclude=['fit_exclusion_reason', 'is_excluded_from_fit'],
+    ) }}
+
+),
+
+online_retail_values as (
+
+    {{ unpivot_values(
+        ref('customer_features_online_retail'),
+        'customer_id',
+        exclude=['fit_exclusion_reason', 'is_excluded_from_fit'],
+    ) }}
+
+),
+
+centroids as (
 
     select
         source,
+        segment_id,
         feature,
-        transform
-    from {{ ref('fit_segment_preprocessing') }}
+        center_scaled
+    from {{ ref('segment_centroids') }}
 
 ),
 
-features as (
+feature_values as (
 
     select
-        features.source,
-        features.customer_id,
-        features.feature,
-        features.value,
-        case
-            when transforms.transform = 'log1p' then ln(1 + greatest(features.value, 0))
-            else features.value
-        end as model_scale_value
-    from {{ ref('int_customer_features_unpivoted') }} as features
-    left join transforms
+        'smartcart' as source,
+        customer_id,
+        feature,
+        value
+    from smartcart_values
+    union all
+    select
+        'online_retail' as source,
+        customer_id,
+        feature,
+        value
+    from online_retail_values
+
+),
+
+segment_values as (
+
+    select
+        scores.source,
+        scores.segment_id,
+        feature_values.feature,
+        feature_values.value
+    from feature_values
+    inner join scores
         on
-            features.source = transforms.source
-            and features.feature = transforms.feature
+            feature_values.source = scores.source
+            and feature_values.customer_id = scores.customer_id
 
 ),
 
@@ -53,9 +88,8 @@ overall as (
         source,
         feature,
         {{ exact_avg('value') }} as overall_mean,
-        {{ exact_avg('model_scale_value') }} as overall_model_scale_mean,
-        {{ exact_stddev_pop('model_scale_value') }} as overall_model_scale_stddev
-    from features
+        percentile_cont(0.5) within group (order by value) as overall_median
+    from segment_values
     group by source, feature
 
 ),
@@ -63,19 +97,14 @@ overall as (
 by_segment as (
 
     select
-        assignments.source,
-        assignments.segment_id,
-        features.feature,
+        source,
+        segment_id,
+        feature,
         count(*) as customers,
-        {{ exact_avg('features.value') }} as mean_value,
-        percentile_cont(0.5) within group (order by features.value) as median_value,
-        {{ exact_avg('features.model_scale_value') }} as model_scale_mean
-    from features
-    inner join assignments
-        on
-            features.source = assignments.source
-            and features.customer_id = assignments.customer_id
-    group by assignments.source, assignments.segment_id, features.feature
+        {{ exact_avg('value') }} as mean_value,
+        percentile_cont(0.5) within group (order by value) as median_value
+    from segment_values
+    group by source, segment_id, feature
 
 ),
 
@@ -83,25 +112,24 @@ final as (
 
     select
         by_segment.source,
-        cast(by_segment.segment_id as {{ dbt.type_int() }}) as segment_id,
+        by_segment.segment_id,
         by_segment.feature,
         cast(by_segment.customers as {{ dbt.type_bigint() }}) as customers,
         cast(by_segment.mean_value as {{ type_double() }}) as mean_value,
         cast(by_segment.median_value as {{ type_double() }}) as median_value,
         cast(overall.overall_mean as {{ type_double() }}) as overall_mean,
-        cast(
-            case
-                when overall.overall_model_scale_stddev > 0
-                    then
-                        (by_segment.model_scale_mean - overall.overall_model_scale_mean)
-                        / overall.overall_model_scale_stddev
-            end as {{ type_double() }}
-        ) as z_score
+        cast(overall.overall_median as {{ type_double() }}) as overall_median,
+        centroids.center_scaled as z_score
     from by_segment
     inner join overall
         on
             by_segment.source = overall.source
             and by_segment.feature = overall.feature
+    left join centroids
+        on
+            by_segment.source = centroids.source
+            and by_segment.segment_id = centroids.segment_id
+            and by_segment.feature = centroids.feature
 
 )
 

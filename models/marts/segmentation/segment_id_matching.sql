@@ -1,8 +1,22 @@
 with
 
+fits as (
+
+    select
+        source,
+        model_version,
+        id_matching
+    from {{ ref('fit_segmentation') }}
+
+),
+
 matching as (
 
-    select * from {{ ref('fit_segment_id_matching') }}
+    select
+        source,
+        model_version,
+        {{ unnest_rows('id_matching') }}
+    from fits
 
 ),
 
@@ -12,7 +26,7 @@ final as (
         source,
         cast(new_segment_id as {{ dbt.type_int() }}) as segment_id,
         cast(previous_segment_id as {{ dbt.type_int() }}) as previous_segment_id,
-        cast(centroid_distance as {{ type_double() }}) as centroid_distance,
+        centroid_distance,
         decision,
         model_version
     from matching

@@ -1,26 +1,25 @@
-"""Clustering back ends reduced to one shape: fit -> model-space centroids -> nearest centroid.
+"""One shape for every clustering algorithm: fit, then centroids, then nearest centroid.
 
-Whatever the algorithm, a customer's segment is its nearest centroid (squared Euclidean in
-model space, ties to the lower centroid index). For k-means the centroids are the cluster
-centres; for Ward and GMM they are the member means of the native clustering. This keeps
-Python assignments and the SQL scoring macro identical for every algorithm.
+Whatever the wrapped algorithm, a customer's segment is its nearest centroid (squared
+Euclidean distance, ties to the lower index). For k-means the centroids are the cluster
+centres; for Ward and Gaussian mixtures they are the member means of the native clustering.
+This keeps the Python reference and the SQL scoring macro identical for every algorithm.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
-from scipy.cluster.hierarchy import cut_tree, linkage
-from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.mixture import GaussianMixture
+from sklearn.base import BaseEstimator, ClusterMixin, clone
+from sklearn.cluster import KMeans
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 _CHUNK = 65_536
 
 
 def squared_distances(points: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    """(n, k) squared Euclidean distances, computed as sum((x - c)^2) like the SQL macro
-    (no ||x||^2 - 2x.c + ||c||^2 shortcut, which loses precision)."""
+    """(n, k) squared Euclidean distances, summed as ``sum((x - c)^2)`` like the SQL macro
+    (not the ``|x|^2 - 2 x.c + |c|^2`` shortcut, which loses precision)."""
     out = np.empty((len(points), len(centers)))
     for s, center in enumerate(centers):
         for start in range(0, len(points), _CHUNK):
@@ -30,8 +29,8 @@ def squared_distances(points: np.ndarray, centers: np.ndarray) -> np.ndarray:
 
 
 def nearest_centroid(points: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Index of the nearest centre (ties -> lower index), its distance, and the margin
-    (second-nearest distance minus nearest; NaN with a single centre)."""
+    """Index of the nearest centre (ties to the lower index), the distance to it, and the
+    margin to the next one (second-nearest distance minus nearest; NaN with one centre)."""
     sq = squared_distances(points, centers)
     labels = np.argmin(sq, axis=1)
     nearest = np.sqrt(sq[np.arange(len(points)), labels])
@@ -42,7 +41,7 @@ def nearest_centroid(points: np.ndarray, centers: np.ndarray) -> tuple[np.ndarra
 
 
 def member_means(points: np.ndarray, labels: np.ndarray, n_clusters: int) -> np.ndarray:
-    """Mean of each label's points (NaN rows for empty labels)."""
+    """Mean of each label's points (NaN rows for labels without points)."""
     sums = np.zeros((n_clusters, points.shape[1]))
     np.add.at(sums, labels, points)
     counts = np.bincount(labels, minlength=n_clusters).astype("float64")
@@ -50,145 +49,121 @@ def member_means(points: np.ndarray, labels: np.ndarray, n_clusters: int) -> np.
         return sums / counts[:, None]
 
 
-def _drop_nan_rows(centers: np.ndarray) -> np.ndarray:
-    return centers[~np.isnan(centers).any(axis=1)]
+def _size_parameter(estimator: BaseEstimator) -> str:
+    """The constructor argument that sets the number of clusters of ``estimator``."""
+    params = estimator.get_params(deep=False)
+    for name in ("n_clusters", "n_components"):
+        if name in params:
+            return name
+    raise ValueError(
+        f"{type(estimator).__name__} has neither n_clusters nor n_components: "
+        "cannot set its number of clusters"
+    )
 
 
-class CentroidClusterer:
-    """One clustering run at ``n_clusters``; exposes ``cluster_centers_`` in model space.
+class CentroidClusterer(ClusterMixin, BaseEstimator):
+    """Nearest-centroid clustering on top of any scikit-learn clusterer.
 
-    ``algorithm``: "kmeans" (k-means++ with ``n_init`` restarts; MiniBatchKMeans when the
-    data has more than ``minibatch_threshold`` rows), "agglomerative" (Ward, fitted on a
-    random subset of at most ``agglomerative_sample_size`` rows because Ward is quadratic)
-    or "gmm" (GaussianMixture with ``gmm_n_init`` runs; EM is far slower than k-means and
-    its k-means-based initialisation makes one run usually enough). ``init`` (k x d
-    centres) warm-starts k-means / GMM with a single run. ``predict`` is nearest centroid.
+    Parameters
+    ----------
+    estimator : estimator, default=None
+        The clusterer to wrap: ``KMeans``, ``MiniBatchKMeans``, ``GaussianMixture`` or
+        ``AgglomerativeClustering(linkage="ward")`` (or any estimator with ``n_clusters`` or
+        ``n_components``). None means ``KMeans(n_init=10)``. It is cloned, never modified.
+    n_clusters : int, default=3
+        Number of clusters; set on the clone of ``estimator``.
+    init_centers : array of shape (n_clusters, n_features), default=None
+        Warm start: the starting centres of k-means (one run) or the initial means of a
+        Gaussian mixture. Ignored by Ward.
+    max_fit_samples : int, default=None
+        Fit on a random subset of at most this many rows (for algorithms that are quadratic
+        in rows, such as Ward); every row is still labelled by its nearest centroid.
+    random_state : int, RandomState instance or None, default=None
+        Passed to the wrapped estimator (when it takes one) and used to draw the subset.
+
+    Attributes
+    ----------
+    estimator_ : estimator
+        The fitted clone of ``estimator``.
+    cluster_centers_ : ndarray of shape (n_clusters_, n_features)
+        The centroids: the wrapped estimator's centres, or its clusters' member means.
+        Clusters left without members are dropped.
+    n_clusters_ : int
+        Number of centroids (``n_clusters`` minus dropped empty clusters).
+    labels_ : ndarray of shape (n_samples,)
+        Nearest-centroid label of every training row.
+    inertia_ : float
+        Sum of squared distances of the training rows to their centroids.
+    n_features_in_ : int
+        Number of features seen during fit.
     """
 
     def __init__(
         self,
-        n_clusters: int,
-        algorithm: str = "kmeans",
-        *,
-        n_init: int = 10,
-        random_state: int = 42,
-        minibatch_threshold: int = 50_000,
-        minibatch_batch_size: int = 4_096,
-        agglomerative_sample_size: int = 5_000,
-        covariance_type: str = "full",
-        gmm_n_init: int = 1,
-        init: np.ndarray | None = None,
+        estimator: BaseEstimator | None = None,
+        n_clusters: int = 3,
+        init_centers: np.ndarray | None = None,
+        max_fit_samples: int | None = None,
+        random_state: int | np.random.RandomState | None = None,
     ) -> None:
+        self.estimator = estimator
         self.n_clusters = n_clusters
-        self.algorithm = algorithm
-        self.n_init = n_init
+        self.init_centers = init_centers
+        self.max_fit_samples = max_fit_samples
         self.random_state = random_state
-        self.minibatch_threshold = minibatch_threshold
-        self.minibatch_batch_size = minibatch_batch_size
-        self.agglomerative_sample_size = agglomerative_sample_size
-        self.covariance_type = covariance_type
-        self.gmm_n_init = gmm_n_init
-        self.init = init
 
-    def fit(self, points: np.ndarray) -> CentroidClusterer:
-        """Fit the back end and store ``cluster_centers_`` and ``backend_``."""
-        centers = fit_centers(
-            points,
-            [self.n_clusters],
-            algorithm=self.algorithm,
-            n_init=self.n_init,
-            random_state=self.random_state,
-            minibatch_threshold=self.minibatch_threshold,
-            minibatch_batch_size=self.minibatch_batch_size,
-            agglomerative_sample_size=self.agglomerative_sample_size,
-            covariance_type=self.covariance_type,
-            gmm_n_init=self.gmm_n_init,
-            init={self.n_clusters: self.init} if self.init is not None else None,
-        )
-        self.cluster_centers_ = centers[self.n_clusters]
-        self.backend_ = backend_name(self.algorithm, len(points), self.minibatch_threshold)
+    def fit(self, X, y=None) -> CentroidClusterer:
+        """Fit the wrapped clusterer and derive the centroids."""
+        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
+        if not isinstance(self.n_clusters, int | np.integer) or self.n_clusters < 1:
+            raise ValueError(f"n_clusters must be a positive integer, got {self.n_clusters!r}")
+        if self.n_clusters > len(X):
+            raise ValueError(f"n_clusters={self.n_clusters} is larger than n_samples={len(X)}")
+        rng = check_random_state(self.random_state)
+        estimator = clone(self.estimator if self.estimator is not None else KMeans(n_init=10))
+        params: dict = {_size_parameter(estimator): int(self.n_clusters)}
+        own = estimator.get_params(deep=False)
+        if "random_state" in own and self.random_state is not None:
+            seed = self.random_state
+            params["random_state"] = seed if isinstance(seed, int) else rng.randint(np.iinfo(np.int32).max)
+        if self.init_centers is not None:
+            params |= _warm_start(own, np.asarray(self.init_centers, dtype=np.float64))
+        estimator.set_params(**params)
+
+        rows = X
+        if self.max_fit_samples is not None and len(X) > self.max_fit_samples:
+            rows = X[np.sort(rng.choice(len(X), self.max_fit_samples, replace=False))]
+        estimator.fit(rows)
+        if hasattr(estimator, "cluster_centers_"):
+            centers = np.asarray(estimator.cluster_centers_, dtype=np.float64)
+        else:
+            native = estimator.labels_ if hasattr(estimator, "labels_") else estimator.predict(rows)
+            centers = member_means(rows, np.asarray(native), int(self.n_clusters))
+        centers = centers[~np.isnan(centers).any(axis=1)]
+
+        self.estimator_ = estimator
+        self.cluster_centers_ = centers
+        self.n_clusters_ = len(centers)
+        self.labels_, distance, _ = nearest_centroid(X, centers)
+        self.inertia_ = float(np.sum(distance**2))
         return self
 
-    def predict(self, points: np.ndarray) -> np.ndarray:
-        """Nearest-centroid labels (0-based, ties to the lower index)."""
-        return nearest_centroid(points, self.cluster_centers_)[0]
+    def predict(self, X) -> np.ndarray:
+        """Index of the nearest centroid of every row (ties to the lower index)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return nearest_centroid(X, self.cluster_centers_)[0]
 
-    def fit_predict(self, points: np.ndarray) -> np.ndarray:
-        return self.fit(points).predict(points)
-
-
-def backend_name(algorithm: str, n_rows: int, minibatch_threshold: int) -> str:
-    """Name of the estimator actually used (k-means switches to mini-batch on big data)."""
-    if algorithm == "kmeans":
-        return "minibatch_kmeans" if n_rows > minibatch_threshold else "kmeans"
-    return {"agglomerative": "ward", "gmm": "gmm"}[algorithm]
+    def transform(self, X) -> np.ndarray:
+        """Distance of every row to every centroid, shape (n_samples, n_clusters_)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return np.sqrt(squared_distances(X, self.cluster_centers_))
 
 
-def fit_centers(
-    points: np.ndarray,
-    ks: Sequence[int],
-    *,
-    algorithm: str,
-    n_init: int,
-    random_state: int,
-    minibatch_threshold: int,
-    minibatch_batch_size: int,
-    agglomerative_sample_size: int,
-    covariance_type: str = "full",
-    gmm_n_init: int = 1,
-    init: dict[int, np.ndarray] | None = None,
-) -> dict[int, np.ndarray]:
-    """Model-space centres for each k in ``ks`` (Ward builds one tree for all k).
-
-    Empty clusters (possible for GMM/Ward member means) are dropped, so a result may have
-    fewer than k rows; callers treat that as a segment share of 0.
-    """
-    init = init or {}
-    out: dict[int, np.ndarray] = {}
-    if algorithm == "agglomerative":
-        if len(points) > agglomerative_sample_size:
-            rng = np.random.default_rng(random_state)
-            subset = np.sort(rng.choice(len(points), agglomerative_sample_size, replace=False))
-            points = points[subset]
-        ks_ok = [k for k in ks if k <= len(points)]
-        if ks_ok:
-            tree = linkage(points, method="ward")
-            cuts = cut_tree(tree, n_clusters=ks_ok)
-            for j, k in enumerate(ks_ok):
-                labels = cuts[:, j].astype("int64")
-                out[k] = _drop_nan_rows(member_means(points, labels, k))
-        return out
-    for k in ks:
-        start = init.get(k)
-        if algorithm == "kmeans":
-            if len(points) > minibatch_threshold:
-                model = MiniBatchKMeans(
-                    n_clusters=k,
-                    init="k-means++" if start is None else start,
-                    n_init=n_init if start is None else 1,
-                    batch_size=minibatch_batch_size,
-                    random_state=random_state,
-                    max_no_improvement=10,
-                )
-            else:
-                model = KMeans(
-                    n_clusters=k,
-                    init="k-means++" if start is None else start,
-                    n_init=n_init if start is None else 1,
-                    random_state=random_state,
-                )
-            out[k] = model.fit(points).cluster_centers_.astype("float64")
-        elif algorithm == "gmm":
-            gmm = GaussianMixture(
-                n_components=k,
-                covariance_type=covariance_type,
-                n_init=gmm_n_init if start is None else 1,
-                means_init=start,
-                random_state=random_state,
-                reg_covar=1e-6,
-            ).fit(points)
-            labels = gmm.predict(points)
-            out[k] = _drop_nan_rows(member_means(points, labels, k))
-        else:
-            raise ValueError(f"unknown algorithm {algorithm!r}")
-    return out
+def _warm_start(params: dict, centers: np.ndarray) -> dict:
+    if "means_init" in params:  # GaussianMixture
+        return {"means_init": centers, "n_init": 1}
+    if "init" in params:  # KMeans, MiniBatchKMeans
+        return {"init": centers, "n_init": 1}
+    return {}  # Ward has no starting point

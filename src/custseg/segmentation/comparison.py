@@ -4,16 +4,14 @@ pattern). Computed on the selection sample, so it stays cheap on big data."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 
-from custseg.segmentation.clustering import fit_centers, nearest_centroid
-from custseg.segmentation.errors import SegmentationInputError
-from custseg.segmentation.preprocess import FeaturePreprocessor
-from custseg.segmentation.settings import ALGORITHMS, SegmentationSettings
+from custseg.segmentation.clustering import CentroidClusterer
 
 COMPARISON_COLUMNS = (
     "clustering_a",
@@ -31,78 +29,46 @@ def clustering_name(algorithm: str, feature_set: str, k: int) -> str:
 
 def compare_clusterings(
     chosen_labels: np.ndarray,
+    *,
+    name: str,
     model_points: np.ndarray,
-    raw_points: np.ndarray,
-    raw_names: Sequence[str],
-    item_names: Sequence[str],
-    settings: SegmentationSettings,
+    algorithms: Mapping[str, CentroidClusterer],
+    feature_sets: Mapping[str, Callable[[], np.ndarray]],
+    clusterer: CentroidClusterer,
     k: int,
 ) -> tuple[pd.DataFrame, list[str]]:
     """ARI of ``chosen_labels`` against each alternative clustering of the same rows.
 
-    ``model_points`` are the rows in the chosen model space (for other algorithms),
-    ``raw_points`` the same rows' raw values with columns ``raw_names`` (base features
-    followed by the ``item_names`` SVD scores) for refitting the preprocessing on other
-    feature sets. Returns the table and warnings for alternatives that could not be fitted.
+    ``algorithms`` maps a name to another clusterer fitted on ``model_points``;
+    ``feature_sets`` maps a name to a function returning the same rows in another model
+    space (refitted preprocessing on other columns), clustered with ``clusterer``. A
+    function that raises ``ValueError`` skips its feature set with a warning.
     """
-    fit_kwargs = dict(
-        n_init=settings.n_init,
-        random_state=settings.random_state,
-        minibatch_threshold=settings.minibatch_threshold,
-        minibatch_batch_size=settings.minibatch_batch_size,
-        agglomerative_sample_size=settings.agglomerative_sample_size,
-        covariance_type=settings.gmm_covariance_type,
-        gmm_n_init=settings.gmm_n_init,
-    )
-    chosen = clustering_name(settings.algorithm, "all_features", k)
+    chosen = clustering_name(name, "all_features", k)
     rows: list[dict] = []
     notes: list[str] = []
 
-    def add(name: str, points: np.ndarray, algorithm: str) -> None:
-        centers = fit_centers(points, [k], algorithm=algorithm, **fit_kwargs).get(k)
-        if centers is None:
-            notes.append(f"comparison {name} skipped: could not fit k={k}")
-            return
-        labels = nearest_centroid(points, centers)[0]
+    def add(label: str, estimator: CentroidClusterer, points: np.ndarray) -> None:
+        labels = clone(estimator).set_params(n_clusters=k).fit(points).labels_
         rows.append(
             {
                 "clustering_a": chosen,
-                "clustering_b": name,
+                "clustering_b": label,
                 "k": k,
                 "n_customers_compared": len(points),
                 "adjusted_rand_index": float(adjusted_rand_score(chosen_labels, labels)),
             }
         )
 
-    algorithms = settings.comparison_algorithms
-    if algorithms is None:
-        algorithms = tuple(a for a in ALGORITHMS if a != settings.algorithm)
-    for algorithm in algorithms:
-        if algorithm != settings.algorithm:
-            add(clustering_name(algorithm, "all_features", k), model_points, algorithm)
-
-    feature_sets = list(settings.comparison_feature_sets)
-    if item_names:
-        base = tuple(n for n in raw_names if n not in item_names)
-        feature_sets.append(("without_item_pattern", base))
-    for set_name, columns in feature_sets:
-        names = list(columns)
-        if set_name != "without_item_pattern":
-            names += list(item_names)
-        index = [list(raw_names).index(n) for n in names]
+    for algorithm, estimator in algorithms.items():
+        add(clustering_name(algorithm, "all_features", k), estimator, model_points)
+    for set_name, points in feature_sets.items():
         try:
-            pre = FeaturePreprocessor(
-                names,
-                [f for f in settings.log1p_features if f in names],
-                settings.scaler,
-                settings.pca_variance,
-                settings.random_state,
-            ).fit(raw_points[:, index])
-        except SegmentationInputError as exc:
+            values = points()
+        except ValueError as exc:
             notes.append(f"comparison feature set '{set_name}' skipped: {exc}")
             continue
-        points = pre.transform(raw_points[:, index])
-        add(clustering_name(settings.algorithm, set_name, k), points, settings.algorithm)
+        add(clustering_name(name, set_name, k), clusterer, values)
 
     table = pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS)).astype(
         {

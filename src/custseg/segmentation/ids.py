@@ -64,7 +64,8 @@ def match_segment_ids(
     """Final segment id per cluster index, and the matching table.
 
     ``centers_scaled`` are the new centres (clusters x ``features``), ``ordered_ids`` the
-    ids from :func:`order_segments`. Without ``previous`` (long frame: segment_id, feature,
+    ids from :func:`order_segments`; ``scale_original(values, features)`` maps original units
+    of ``features`` to the current scaled space. Without ``previous`` (long frame: segment_id, feature,
     center_scaled[, center_original][, source]) the ordered ids are used. When the previous
     feature set equals ``features``, the Hungarian algorithm pairs new and previous segments
     minimising total Euclidean centroid distance; a pair further apart than
@@ -110,7 +111,9 @@ def match_segment_ids(
 
     match_features = [f for f in features if not f.startswith("item_svd_")]
     cols = [list(features).index(f) for f in match_features]
-    prev_ids, prev_centers = _previous_matrix(previous, match_features, lambda v: scale_original(v, cols))
+    prev_ids, prev_centers = _previous_matrix(
+        previous, match_features, lambda values: scale_original(values, match_features)
+    )
     new_centers = centers_scaled[:, cols]
     cost = np.sqrt(((new_centers[:, None, :] - prev_centers[None, :, :]) ** 2).sum(axis=2))
     # rows in ordered-id order so that ties resolve deterministically

@@ -1,5 +1,6 @@
-"""Choosing the number of segments: the candidate sweep (metrics + bootstrap stability) and
-the pure k-selection rule :func:`choose_k` (documented in :mod:`custseg.segmentation`)."""
+"""Choosing the number of segments: :class:`StableKSearch`, a meta-estimator that scores every
+candidate k (silhouette, Calinski-Harabasz, Davies-Bouldin, bootstrap stability) and refits
+the chosen one, and :func:`choose_k`, the pure rule it applies."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, ClusterMixin, clone
 from sklearn.metrics import (
     adjusted_rand_score,
     calinski_harabasz_score,
     davies_bouldin_score,
     silhouette_score,
 )
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from custseg.segmentation.clustering import fit_centers, nearest_centroid
+from custseg.segmentation.clustering import CentroidClusterer, nearest_centroid
 
 CANDIDATE_COLUMNS = (
     "k",
@@ -32,11 +35,12 @@ CANDIDATE_COLUMNS = (
 
 @dataclass(frozen=True)
 class KChoice:
-    """Outcome of :func:`choose_k`: the k, why, and a note per candidate k."""
+    """Outcome of :func:`choose_k`: the k, why, whether the rule fell back, and a note per k."""
 
     k: int
     reason: str
     notes: dict[int, str]
+    is_fallback: bool = False
 
 
 def _fmt(value: float) -> str:
@@ -52,15 +56,15 @@ def choose_k(
     pinned_k: int | None = None,
 ) -> KChoice:
     """Pick k from per-candidate metrics (columns ``k``, ``silhouette``, ``stability``,
-    ``min_segment_share``). Pure: same table -> same choice.
+    ``min_segment_share``). Pure: the same table gives the same choice.
 
-    1. ``pinned_k`` set -> that k (must be a candidate).
-    2. Qualifying k: stability >= ``min_stability`` (NaN stability, i.e. no resamples, counts
-       as passing) and smallest segment share >= ``min_segment_share``. Among them take the
-       best silhouette; every k within ``silhouette_tolerance`` of it ties, and ties go to
-       the smaller k (parsimony; sampled silhouettes carry noise of about that size).
-    3. None qualifies -> among k passing the share rule (or all k if none does), the highest
-       stability, ties (within 1e-9) to the smaller k.
+    1. ``pinned_k`` set: that k (it must be a candidate).
+    2. Qualifying k: stability >= ``min_stability`` (NaN stability, i.e. no resamples, passes)
+       and smallest segment share >= ``min_segment_share``. The best silhouette wins; every
+       qualifying k within ``silhouette_tolerance`` of it ties, and ties go to the smaller k
+       (sampled silhouettes carry noise of about that size).
+    3. No k qualifies (a fallback): among the k passing the share rule (all k if none does),
+       the most stable; ties (within 1e-9) to the smaller k.
     """
     table = candidates.sort_values("k").reset_index(drop=True)
     if table.empty:
@@ -125,10 +129,11 @@ def choose_k(
         f"no k meets stability >= {min_stability} and segment share >= {min_segment_share}; "
         f"most stable ({_fmt(stab[chosen])}) among {scope}"
     )
-    return KChoice(k, reason, notes)
+    return KChoice(k, reason, notes, is_fallback=True)
 
 
-def _safe(metric, points: np.ndarray, labels: np.ndarray, **kwargs) -> float:
+def safe_score(metric, points: np.ndarray, labels: np.ndarray, **kwargs) -> float:
+    """``metric(points, labels)``, NaN when it is undefined (one label, or one row per label)."""
     n_labels = len(np.unique(labels))
     if n_labels < 2 or n_labels >= len(labels):
         return math.nan
@@ -138,84 +143,188 @@ def _safe(metric, points: np.ndarray, labels: np.ndarray, **kwargs) -> float:
         return math.nan
 
 
-def evaluate_candidates(
-    points: np.ndarray,
-    ks: Sequence[int],
-    *,
-    algorithm: str,
-    n_init: int,
-    random_state: int,
-    minibatch_threshold: int,
-    minibatch_batch_size: int,
-    agglomerative_sample_size: int,
-    covariance_type: str,
-    gmm_n_init: int,
-    silhouette_sample_size: int,
-    stability_resamples: int,
-    stability_sample_size: int,
-) -> tuple[pd.DataFrame, dict[int, np.ndarray]]:
-    """Fit every k on ``points`` (the selection sample) and score it.
+class StableKSearch(ClusterMixin, BaseEstimator):
+    """Fit a clusterer at every candidate k, keep the k the stability-and-silhouette rule
+    chooses (:func:`choose_k`), and refit it on all rows. Like ``GridSearchCV`` for k.
 
-    Metrics are computed on nearest-centroid labels of ``points``: inertia (sum of squared
-    distances), silhouette (on a fixed random subset of ``silhouette_sample_size`` rows),
-    Calinski-Harabasz, Davies-Bouldin, smallest segment share, and stability: the mean
-    adjusted Rand index, over ``stability_resamples`` bootstrap resamples of at most
-    ``stability_sample_size`` rows, between the clustering refitted on the resample and the
-    reference clustering, both evaluated on the same fixed subset of ``points``.
-    Returns the metric table and the centres per k.
+    Parameters
+    ----------
+    estimator : CentroidClusterer, default=None
+        The clusterer; cloned with ``n_clusters`` and ``random_state`` set for every fit.
+        None means ``CentroidClusterer()`` (k-means).
+    k_values : sequence of int, default=range(2, 11)
+        Candidate numbers of clusters; those above what the data supports (rows - 1 or
+        distinct rows) are left out.
+    k : int, default=None
+        Pin k: every candidate is still scored, but this one is chosen.
+    min_stability, min_segment_share, silhouette_tolerance : float
+        The rule's thresholds (see :func:`choose_k`).
+    stability_resamples : int, default=10
+        Bootstrap resamples per k (0 skips stability).
+    stability_sample_size : int, default=5000
+        Rows per bootstrap resample, and rows on which the resample's labels are compared.
+    silhouette_sample_size : int, default=5000
+        Silhouette on a fixed random subset of this many rows (never quadratic in rows).
+    selection_sample_size : int, default=20000
+        The sweep runs on a random subset of at most this many rows.
+    refit_estimator : CentroidClusterer, default=None
+        The clusterer of the final fit on all rows when the sweep ran on a subset (for
+        example mini-batch k-means on large data), warm-started from the subset's centres.
+        None means ``estimator``.
+    refit : bool, default=True
+        Refit on all rows when the sweep ran on a subset; False keeps the subset's centres
+        (for Ward, which cannot be warm-started).
+    random_state : int, default=42
+        One seed for the subset, the resamples, the silhouette subset and every fit.
+
+    Attributes
+    ----------
+    k_ : int
+        The chosen number of clusters.
+    choice_ : KChoice
+        The rule's decision, its reason and whether it fell back.
+    results_ : pandas.DataFrame
+        One row per candidate k: inertia, silhouette, Calinski-Harabasz, Davies-Bouldin,
+        stability, smallest segment share and rows evaluated.
+    best_estimator_ : CentroidClusterer
+        The fitted clusterer at ``k_``.
+    cluster_centers_ : ndarray of shape (n_clusters_, n_features)
+    n_clusters_ : int
+    labels_ : ndarray of shape (n_samples,)
+    sample_indices_ : ndarray
+        Rows of the training data in the selection subset, in increasing order.
+    n_features_in_ : int
     """
-    fit_kwargs = dict(
-        algorithm=algorithm,
-        n_init=n_init,
-        minibatch_threshold=minibatch_threshold,
-        minibatch_batch_size=minibatch_batch_size,
-        agglomerative_sample_size=agglomerative_sample_size,
-        covariance_type=covariance_type,
-        gmm_n_init=gmm_n_init,
-    )
-    seeds = np.random.SeedSequence(random_state).spawn(3)
-    centers = fit_centers(points, ks, random_state=random_state, **fit_kwargs)
-    n = len(points)
-    labels = {k: nearest_centroid(points, c)[0] for k, c in centers.items()}
 
-    m = min(n, stability_sample_size)
-    eval_idx = np.sort(np.random.default_rng(seeds[0]).choice(n, m, replace=False))
-    boot_rng = np.random.default_rng(seeds[1])
-    aris: dict[int, list[float]] = {k: [] for k in centers}
-    for r in range(stability_resamples):
-        boot = boot_rng.integers(0, n, size=m)
-        boot_centers = fit_centers(
-            points[boot], list(centers), random_state=random_state + 1 + r, **fit_kwargs
-        )
-        for k, c in boot_centers.items():
-            boot_labels = nearest_centroid(points[eval_idx], c)[0]
-            aris[k].append(adjusted_rand_score(labels[k][eval_idx], boot_labels))
+    def __init__(
+        self,
+        estimator: CentroidClusterer | None = None,
+        k_values: Sequence[int] = tuple(range(2, 11)),
+        k: int | None = None,
+        min_stability: float = 0.75,
+        min_segment_share: float = 0.02,
+        silhouette_tolerance: float = 0.01,
+        stability_resamples: int = 10,
+        stability_sample_size: int = 5000,
+        silhouette_sample_size: int = 5000,
+        selection_sample_size: int = 20000,
+        refit_estimator: CentroidClusterer | None = None,
+        refit: bool = True,
+        random_state: int = 42,
+    ) -> None:
+        self.estimator = estimator
+        self.k_values = k_values
+        self.k = k
+        self.min_stability = min_stability
+        self.min_segment_share = min_segment_share
+        self.silhouette_tolerance = silhouette_tolerance
+        self.stability_resamples = stability_resamples
+        self.stability_sample_size = stability_sample_size
+        self.silhouette_sample_size = silhouette_sample_size
+        self.selection_sample_size = selection_sample_size
+        self.refit_estimator = refit_estimator
+        self.refit = refit
+        self.random_state = random_state
 
-    sil_seed = int(np.random.default_rng(seeds[2]).integers(0, 2**31 - 1))
-    rows = []
-    for k in ks:
-        if k not in centers:
-            continue
-        lab = labels[k]
-        counts = np.bincount(lab, minlength=k)
-        diff = points - centers[k][lab]
-        rows.append(
-            {
-                "k": k,
-                "inertia": float(np.einsum("ij,ij->", diff, diff)),
-                "silhouette": _safe(
-                    silhouette_score,
-                    points,
-                    lab,
-                    sample_size=silhouette_sample_size if n > silhouette_sample_size else None,
-                    random_state=sil_seed,
-                ),
-                "calinski_harabasz": _safe(calinski_harabasz_score, points, lab),
-                "davies_bouldin": _safe(davies_bouldin_score, points, lab),
-                "stability": float(np.mean(aris[k])) if aris[k] else math.nan,
-                "min_segment_share": float(counts.min() / n),
-                "n_evaluated": n,
-            }
+    def _clusterer(self, k: int, random_state: int, base: BaseEstimator | None = None) -> CentroidClusterer:
+        base = base if base is not None else self.estimator
+        return clone(base if base is not None else CentroidClusterer()).set_params(
+            n_clusters=k, random_state=random_state
         )
-    table = pd.DataFrame(rows, columns=list(CANDIDATE_COLUMNS))
-    return table.astype({"k": "int64", "n_evaluated": "int64"}), centers
+
+    def fit(self, X, y=None) -> StableKSearch:
+        """Score every candidate k on the selection subset, choose one, refit it."""
+        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=3)
+        n = len(X)
+        seeds = np.random.SeedSequence(self.random_state).spawn(2)
+        if n > self.selection_sample_size:
+            pick = np.random.default_rng(seeds[0]).choice(n, self.selection_sample_size, replace=False)
+            self.sample_indices_ = np.sort(pick)
+        else:
+            self.sample_indices_ = np.arange(n)
+        sample = X[self.sample_indices_]
+        self.k_values_ = self._candidates(sample)
+        self.results_, centers = self._sweep(sample, self.k_values_)
+        self.choice_ = choose_k(
+            self.results_,
+            min_stability=self.min_stability,
+            min_segment_share=self.min_segment_share,
+            silhouette_tolerance=self.silhouette_tolerance,
+            pinned_k=self.k,
+        )
+        self.k_ = self.choice_.k
+        best = centers[self.k_]
+        if self.refit and len(sample) < n:
+            final = self._clusterer(len(best.cluster_centers_), self.random_state, self.refit_estimator)
+            best = final.set_params(init_centers=best.cluster_centers_).fit(X)
+        self.best_estimator_ = best
+        self.cluster_centers_ = best.cluster_centers_
+        self.n_clusters_ = len(self.cluster_centers_)
+        self.labels_ = nearest_centroid(X, self.cluster_centers_)[0]
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        """Nearest centroid of the chosen clustering."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return nearest_centroid(X, self.cluster_centers_)[0]
+
+    def _candidates(self, sample: np.ndarray) -> list[int]:
+        wanted = sorted({int(k) for k in self.k_values} | ({int(self.k)} if self.k is not None else set()))
+        if not wanted or wanted[0] < 2:
+            raise ValueError(f"candidate k must be at least 2, got {wanted}")
+        distinct = len(np.unique(sample, axis=0)) if len(sample) <= 200_000 else wanted[-1]
+        cap = min(len(sample) - 1, distinct)
+        if self.k is not None and self.k > cap:
+            raise ValueError(
+                f"pinned k={self.k} but the data has only {distinct} distinct row(s) of {len(sample)}"
+            )
+        ks = [k for k in wanted if k <= cap]
+        if not ks:
+            raise ValueError(
+                f"no candidate k in {wanted} fits the data: {distinct} distinct row(s) of {len(sample)}"
+            )
+        return ks
+
+    def _sweep(self, points: np.ndarray, ks: list[int]) -> tuple[pd.DataFrame, dict[int, CentroidClusterer]]:
+        """Fit every k on ``points`` and score it; the fitted clusterers by k."""
+        seeds = np.random.SeedSequence(self.random_state).spawn(3)
+        fitted = {k: self._clusterer(k, self.random_state).fit(points) for k in ks}
+        labels = {k: model.labels_ for k, model in fitted.items()}
+        n = len(points)
+        m = min(n, self.stability_sample_size)
+        eval_idx = np.sort(np.random.default_rng(seeds[0]).choice(n, m, replace=False))
+        boot_rng = np.random.default_rng(seeds[1])
+        aris: dict[int, list[float]] = {k: [] for k in ks}
+        for r in range(self.stability_resamples):
+            boot = boot_rng.integers(0, n, size=m)
+            for k in ks:
+                if k > len(np.unique(points[boot], axis=0)):
+                    continue
+                resampled = self._clusterer(k, self.random_state + 1 + r).fit(points[boot])
+                aris[k].append(adjusted_rand_score(labels[k][eval_idx], resampled.predict(points[eval_idx])))
+        sil_seed = int(np.random.default_rng(seeds[2]).integers(0, 2**31 - 1))
+        rows = []
+        for k in ks:
+            model, lab = fitted[k], labels[k]
+            counts = np.bincount(lab, minlength=k)
+            rows.append(
+                {
+                    "k": k,
+                    "inertia": model.inertia_,
+                    "silhouette": safe_score(
+                        silhouette_score,
+                        points,
+                        lab,
+                        sample_size=self.silhouette_sample_size if n > self.silhouette_sample_size else None,
+                        random_state=sil_seed,
+                    ),
+                    "calinski_harabasz": safe_score(calinski_harabasz_score, points, lab),
+                    "davies_bouldin": safe_score(davies_bouldin_score, points, lab),
+                    "stability": float(np.mean(aris[k])) if aris[k] else math.nan,
+                    "min_segment_share": float(counts.min() / n),
+                    "n_evaluated": n,
+                }
+            )
+        table = pd.DataFrame(rows, columns=list(CANDIDATE_COLUMNS))
+        return table.astype({"k": "int64", "n_evaluated": "int64"}), fitted

@@ -1,6 +1,6 @@
 """Validated, frozen segmentation settings built from the plain dict of a dbt/YAML config.
 
-See the package docstring (:mod:`custseg.segmentation`) for the meaning of every key.
+The meaning of every key is in docs/segmentation.md (the docs site's segmentation page).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from custseg.segmentation.errors import SegmentationSettingsError
 SCALERS = ("standard", "robust")
 ALGORITHMS = ("kmeans", "agglomerative", "gmm")
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
-ITEM_VALUES = ("lines", "quantity", "binary")
 
 
 # --------------------------------------------------------------------------- validators
@@ -102,23 +101,16 @@ def _unknown_keys(section: str, mapping: Mapping[str, Any], allowed: Sequence[st
 
 @dataclass(frozen=True)
 class ItemPatternSettings:
-    """How the long item-purchase table becomes extra features (sparse matrix -> TruncatedSVD)."""
+    """Whether the long item-purchase relation becomes extra features (a sparse customer x
+    item matrix reduced by TruncatedSVD), and how many. Which items take part is decided by
+    the item relation itself (in the warehouse: var item_pattern_min_lines)."""
 
     enabled: bool = False
     n_components: int = 5
-    min_lines: int = 100
-    value: str = "lines"
-    item_column: str = "stock_code"
-    lines_column: str = "lines"
-    quantity_column: str = "quantity"
 
     def __post_init__(self) -> None:
         _check_bool("item_pattern.enabled", self.enabled)
         _check_int("item_pattern.n_components", self.n_components, 1)
-        _check_int("item_pattern.min_lines", self.min_lines, 1)
-        _check_choice("item_pattern.value", self.value, ITEM_VALUES)
-        for name in ("item_column", "lines_column", "quantity_column"):
-            _check_str(f"item_pattern.{name}", getattr(self, name))
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any] | None) -> ItemPatternSettings:
@@ -136,10 +128,12 @@ class ItemPatternSettings:
 
 @dataclass(frozen=True)
 class SegmentationSettings:
-    """All knobs of :func:`custseg.segmentation.run_segmentation` (defaults documented in the
-    package docstring). Construct with :meth:`from_mapping` from a YAML/dbt-config dict."""
+    """Every knob of :func:`custseg.segmentation.fit_segmentation`, validated (defaults and
+    meanings: docs/segmentation.md). Build with :meth:`from_mapping` from a YAML/dbt config
+    dict; unknown keys raise and the message names the key."""
 
-    features: tuple[str, ...]
+    features: tuple[str, ...] | None = None
+    exclude_features: tuple[str, ...] = ()
     log1p_features: tuple[str, ...] = ()
     scaler: str = "standard"
     pca_variance: float | None = None
@@ -167,14 +161,19 @@ class SegmentationSettings:
     id_match_max_distance: float | None = None
     comparison_algorithms: tuple[str, ...] | None = None
     comparison_feature_sets: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    structure_references: int = 5
+    structure_min_silhouette: float = 0.25
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen dataclass: normalise in place once
-        set_(self, "features", _check_names("features", self.features, allow_empty=False))
+        if self.features is not None:
+            set_(self, "features", _check_names("features", self.features, allow_empty=False))
+        set_(self, "exclude_features", _check_names("exclude_features", self.exclude_features))
         set_(self, "log1p_features", _check_names("log1p_features", self.log1p_features))
-        not_features = [f for f in self.log1p_features if f not in self.features]
-        if not_features:
-            raise _fail("log1p_features", f"{not_features} are not listed in 'features'")
+        if self.features is not None:
+            not_features = [f for f in self.log1p_features if f not in self.features]
+            if not_features:
+                raise _fail("log1p_features", f"{not_features} are not listed in 'features'")
         _check_choice("scaler", self.scaler, SCALERS)
         if self.pca_variance is not None:
             set_(
@@ -245,6 +244,12 @@ class SegmentationSettings:
                 _check_choice("comparison_algorithms", name, ALGORITHMS)
             set_(self, "comparison_algorithms", algorithms)
         set_(self, "comparison_feature_sets", self._normalise_feature_sets())
+        set_(self, "structure_references", _check_int("structure_references", self.structure_references, 0))
+        set_(
+            self,
+            "structure_min_silhouette",
+            _check_float("structure_min_silhouette", self.structure_min_silhouette, -1.0, 1.0),
+        )
 
     def _normalise_feature_sets(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         key = "comparison_feature_sets"
@@ -262,7 +267,7 @@ class SegmentationSettings:
             name, columns = pair
             name = _check_str(key, name)
             columns = _check_names(f"{key}.{name}", columns, allow_empty=False)
-            unknown = [c for c in columns if c not in self.features]
+            unknown = [c for c in columns if self.features is not None and c not in self.features]
             if unknown:
                 raise _fail(f"{key}.{name}", f"{unknown} are not listed in 'features'")
             out.append((name, columns))
@@ -270,10 +275,15 @@ class SegmentationSettings:
 
     # ------------------------------------------------------------------ derived values
 
-    @property
-    def order_feature(self) -> str:
-        """Feature that numbers segment ids (``id_order_feature`` or the first feature)."""
-        return self.id_order_feature or self.features[0]
+    def resolve_features(self, columns: Sequence[str], numeric: Sequence[bool]) -> tuple[str, ...]:
+        """The features to fit, given a relation's ``columns`` (and which are numeric):
+        ``features`` when set, else every numeric column not in ``exclude_features``, in the
+        relation's order. The caller removes the id and exclusion columns first."""
+        if self.features is not None:
+            return tuple(f for f in self.features if f not in self.exclude_features)
+        return tuple(
+            c for c, is_num in zip(columns, numeric, strict=True) if is_num and c not in self.exclude_features
+        )
 
     # ------------------------------------------------------------------ conversions
 
@@ -288,8 +298,6 @@ class SegmentationSettings:
         allowed = [f.name for f in dataclasses.fields(cls)]
         _unknown_keys("segmentation settings", mapping, allowed)
         values = {k: v for k, v in mapping.items() if v is not None}
-        if "features" not in values:
-            raise _fail("features", "is required (list of feature column names)")
         values["item_pattern"] = ItemPatternSettings.from_mapping(values.get("item_pattern"))
         return cls(**values)
 
@@ -297,7 +305,8 @@ class SegmentationSettings:
         """Plain, JSON-serialisable dict (lists instead of tuples); round-trips via
         :meth:`from_mapping`."""
         out = dataclasses.asdict(self)
-        out["features"] = list(self.features)
+        out["features"] = None if self.features is None else list(self.features)
+        out["exclude_features"] = list(self.exclude_features)
         out["log1p_features"] = list(self.log1p_features)
         if self.comparison_algorithms is not None:
             out["comparison_algorithms"] = list(self.comparison_algorithms)

@@ -23,9 +23,14 @@ class PreparedInput:
     ids: pd.Series  # int64 or str, sorted ascending, unique, RangeIndex
     excluded: np.ndarray  # bool (n,)
     features: tuple[str, ...]
-    raw: np.ndarray  # float64 (n, p) in settings.features order; NaN only in excluded rows
+    raw: np.ndarray  # float64 (n, p) in ``features`` order; NaN only in excluded rows
+    order_feature: str
     order_values: np.ndarray  # float64 (n,), raw values of the id-order feature
     warnings: tuple[str, ...]
+
+    def frame(self) -> pd.DataFrame:
+        """The feature values as a frame with the feature names as columns."""
+        return pd.DataFrame(self.raw, columns=list(self.features))
 
     @property
     def n_rows(self) -> int:
@@ -83,20 +88,37 @@ def prepare_input(
 ) -> PreparedInput:
     """Validate ``frame`` and return it sorted by id as arrays.
 
-    Rules (see package docstring): empty frame, missing columns, null or duplicate ids,
-    non-numeric or infinite feature values, NaN in fitted rows and negative values of a
-    log1p feature in fitted rows raise :class:`SegmentationInputError`. NaN in excluded rows
+    The features are ``settings.features``, or every numeric column besides the id and
+    exclusion columns and ``settings.exclude_features``. Rules (docs/segmentation.md): an
+    empty frame, missing columns, null or duplicate ids, non-numeric or infinite feature
+    values, NaN in fitted rows and negative values of a log1p feature in fitted rows raise
+    :class:`SegmentationInputError`. NaN in excluded rows
     is allowed (filled with the fitted median at transform time) and reported as a warning.
     """
     if not isinstance(frame, pd.DataFrame):
         raise SegmentationInputError(f"expected a pandas DataFrame, got {type(frame).__name__}")
     if frame.empty:
         raise SegmentationInputError("input frame is empty (no customers)")
-    order_feature = settings.order_feature
-    needed = [id_column, *settings.features]
-    if exclude_column is not None:
-        needed.append(exclude_column)
-    if order_feature not in settings.features:
+    needed = [id_column] + ([exclude_column] if exclude_column is not None else [])
+    candidates = [c for c in frame.columns if c not in needed]
+    numeric = [
+        pd.api.types.is_numeric_dtype(frame[c].dtype) and not pd.api.types.is_bool_dtype(frame[c].dtype)
+        for c in candidates
+    ]
+    features = settings.resolve_features([str(c) for c in candidates], numeric)
+    if not features:
+        raise SegmentationInputError(
+            f"no feature columns: the frame has no numeric column besides {needed} "
+            f"(exclude_features: {list(settings.exclude_features)})"
+        )
+    not_features = [f for f in settings.log1p_features if f not in features]
+    if not_features:
+        raise SegmentationInputError(
+            f"log1p feature(s) {not_features} are not among the features {list(features)}"
+        )
+    order_feature = settings.id_order_feature or features[0]
+    needed += list(features)
+    if order_feature not in features:
         needed.append(order_feature)
     missing = [c for c in needed if c not in frame.columns]
     if missing:
@@ -129,9 +151,8 @@ def prepare_input(
             )
         excluded = flag.to_numpy().astype(bool)[order]
 
-    raw = _as_float_matrix(frame, list(settings.features))[order]
+    raw = _as_float_matrix(frame, list(features))[order]
     order_values = _as_float_matrix(frame, [order_feature])[order, 0]
-    features = settings.features
     fitted = ~excluded
     warnings: list[str] = []
 
@@ -172,6 +193,7 @@ def prepare_input(
         excluded=excluded,
         features=features,
         raw=raw,
+        order_feature=order_feature,
         order_values=order_values,
         warnings=tuple(warnings),
     )

@@ -1,0 +1,71 @@
+{#
+    The few engine-specific functions the segmentation marts need: reading the nested
+    columns of the fitted model, unpivoting a feature table and formatting numbers for the
+    descriptions a marketer reads. DuckDB versions here; other engines add theirs.
+#}
+
+{# The rows of a list-of-structs column, one column per struct field (select-list item). #}
+{% macro unnest_rows(column) -%}
+    {{ return(adapter.dispatch('unnest_rows', 'custseg')(column)) }}
+{%- endmacro %}
+
+{% macro duckdb__unnest_rows(column) -%}
+    unnest({{ column }}, recursive := true)
+{%- endmacro %}
+
+{# A list of text as one text, items separated by `separator`. #}
+{% macro join_list(column, separator) -%}
+    {{ return(adapter.dispatch('join_list', 'custseg')(column, separator)) }}
+{%- endmacro %}
+
+{% macro duckdb__join_list(column, separator) -%}
+    array_to_string({{ column }}, '{{ separator }}')
+{%- endmacro %}
+
+{% macro list_length(column) -%}
+    {{ return(adapter.dispatch('list_length', 'custseg')(column)) }}
+{%- endmacro %}
+
+{% macro duckdb__list_length(column) -%}
+    coalesce(len({{ column }}), 0)
+{%- endmacro %}
+
+{#
+    Long form of a wide relation: (<id_column>, feature, value) for every column but the id
+    and the `exclude` ones, as a double (NULL, and so left out, where the value is not a
+    number). No introspection: it works on any relation, CTEs and unit-test inputs included.
+#}
+{% macro unpivot_values(relation, id_column, exclude=[]) -%}
+    {{ return(adapter.dispatch('unpivot_values', 'custseg')(relation, id_column, exclude)) }}
+{%- endmacro %}
+
+{% macro duckdb__unpivot_values(relation, id_column, exclude=[]) -%}
+    unpivot (
+        select
+            {{ id_column }},
+            try_cast(columns(* exclude ({{ ([id_column] + exclude) | join(', ') }})) as double)
+        from {{ relation }}
+    )
+    on columns(* exclude ({{ id_column }}))
+    into name feature value value
+{%- endmacro %}
+
+{# A number as text with thousands separators and `decimals` decimals: 12,345.7 #}
+{% macro format_number(expression, decimals=0) -%}
+    {{ return(adapter.dispatch('format_number', 'custseg')(expression, decimals)) }}
+{%- endmacro %}
+
+{% macro duckdb__format_number(expression, decimals=0) -%}
+    format('{:,.{{ decimals }}f}', {{ expression }})
+{%- endmacro %}
+
+{# A figure for a sentence: `expression` with `decimals_column` (0, 1 or 2) decimals and its unit. #}
+{% macro format_figure(expression, decimals_column, unit_column) -%}
+    case {{ decimals_column }}
+        when 0 then {{ format_number(expression, 0) }}
+        when 1 then {{ format_number(expression, 1) }}
+        else {{ format_number(expression, 2) }}
+    end
+    || case when left({{ unit_column }}, 1) = '%' then '' else ' ' end
+    || {{ unit_column }}
+{%- endmacro %}

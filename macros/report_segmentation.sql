@@ -1,0 +1,28 @@
+{#
+    Run at the end of every dbt command (on-run-end): when this run built segment_models,
+    print one line per source with the segments, the structure verdict and its numbers, and
+    one more when the k rule fell back or the source had no customers.
+#}
+{% macro report_segmentation(results) %}
+    {%- if execute -%}
+        {%- set built = results | selectattr('node.name', 'equalto', 'segment_models')
+            | selectattr('status', 'equalto', 'success') | list -%}
+        {%- if built -%}
+            {%- set models = run_query(
+                "select source, status, segments, structure_detail, is_k_rule_fallback, choice_reason, warning_count"
+                ~ " from " ~ built[0].node.relation_name ~ " order by source"
+            ) -%}
+            {%- for row in models.rows -%}
+                {%- if row['status'] == 'no_customers' -%}
+                    {{ log("segmentation " ~ row['source'] ~ ": no customers to segment; its segment tables are empty", info=true) }}
+                {%- else -%}
+                    {{ log("segmentation " ~ row['source'] ~ ": " ~ row['segments'] ~ " segments, "
+                        ~ row['structure_detail'], info=true) }}
+                    {%- if row['is_k_rule_fallback'] -%}
+                        {{ log("segmentation " ~ row['source'] ~ ": the k rule fell back: " ~ row['choice_reason'], info=true) }}
+                    {%- endif -%}
+                {%- endif -%}
+            {%- endfor -%}
+        {%- endif -%}
+    {%- endif -%}
+{% endmacro %}
