@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custseg.segmentation import clear_cache, run_segmentation
+from custseg.segmentation import fit_segmentation
 from custseg.segmentation.ids import match_segment_ids, order_segments
 
 FAST = {"n_init": 3, "stability_resamples": 2, "k_max": 6}
@@ -31,16 +31,11 @@ def groups(k: int, n_per: int = 60, seed: int = 0) -> pd.DataFrame:
 
 def run(data: pd.DataFrame, previous: pd.DataFrame | None = None, **overrides):
     cfg = {"features": FEATURES, **FAST, **overrides}
-    return run_segmentation(data, cfg, source="s", previous_centroids=previous)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    clear_cache()
+    return fit_segmentation(data, cfg, source="s", previous_centroids=previous)
 
 
 def group_to_segment(result, data: pd.DataFrame) -> dict[int, int]:
-    seg = result.assignments.set_index("customer_id")["segment_id"].loc[data["customer_id"]]
+    seg = result.predict(data).set_index("customer_id")["segment_id"].loc[data["customer_id"]]
     pairs = pd.DataFrame({"group": data["group"].to_numpy(), "segment": seg.to_numpy()})
     mapping = pairs.drop_duplicates()
     assert len(mapping) == mapping["group"].nunique()  # groups recovered exactly
@@ -62,33 +57,33 @@ def test_previous_ids_kept_when_ordering_would_change() -> None:
     first = run(data, id_order_feature="spend")
     by_spend = group_to_segment(first, data)
     assert by_spend == {2: 1, 1: 2, 0: 3}
-    second = run(data, previous=first.centroids, id_order_feature="visits")
+    second = run(data, previous=first.tables["centroids"], id_order_feature="visits")
     assert group_to_segment(second, data) == by_spend
-    m = second.id_matching
+    m = second.tables["id_matching"]
     assert m["decision"].tolist() == ["kept"] * 3
     assert (m["new_segment_id"] == m["previous_segment_id"]).all()
     assert (m["centroid_distance"] < 0.1).all()
     without = run(data, id_order_feature="visits")
     assert group_to_segment(without, data) == {0: 1, 1: 2, 2: 3}
-    assert set(without.id_matching["decision"]) == {"ordered"}
+    assert set(without.tables["id_matching"]["decision"]) == {"ordered"}
 
 
 def test_new_segment_gets_next_free_id_and_vanished_one_is_retired() -> None:
     three = groups(3)
     old = run(three, k=3)
     four = groups(4, seed=1)
-    new = run(four, previous=old.centroids, k=4)
-    m = new.id_matching
+    new = run(four, previous=old.tables["centroids"], k=4)
+    m = new.tables["id_matching"]
     assert sorted(m["decision"]) == ["kept", "kept", "kept", "new_id"]
     assert m.loc[m["decision"] == "new_id", "new_segment_id"].tolist() == [4]
-    assert sorted(new.segments["segment_id"]) == [1, 2, 3, 4]
+    assert sorted(new.tables["model_segments"]["segment_id"]) == [1, 2, 3, 4]
 
-    back = run(three, previous=new.centroids, k=3)
-    decisions = back.id_matching.set_index("decision")
+    back = run(three, previous=new.tables["centroids"], k=3)
+    decisions = back.tables["id_matching"].set_index("decision")
     assert decisions.index.tolist().count("retired") == 1
-    retired = back.id_matching[back.id_matching["decision"] == "retired"]
+    retired = back.tables["id_matching"][back.tables["id_matching"]["decision"] == "retired"]
     assert retired["new_segment_id"].isna().all()
-    assert set(back.segments["segment_id"]) | {int(retired["previous_segment_id"].iloc[0])} == {
+    assert set(back.tables["model_segments"]["segment_id"]) | {int(retired["previous_segment_id"].iloc[0])} == {
         1,
         2,
         3,
@@ -100,18 +95,18 @@ def test_max_distance_turns_far_matches_into_new_ids() -> None:
     data = groups(3)
     old = run(data)
     moved = data.assign(spend=data["spend"] + 1000.0)  # every segment moves in spend
-    new = run(moved, previous=old.centroids, id_match_max_distance=0.5)
-    assert set(new.id_matching["decision"]) == {"new_id", "retired"}
-    assert sorted(new.segments["segment_id"]) == [4, 5, 6]
+    new = run(moved, previous=old.tables["centroids"], id_match_max_distance=0.5)
+    assert set(new.tables["id_matching"]["decision"]) == {"new_id", "retired"}
+    assert sorted(new.tables["model_segments"]["segment_id"]) == [4, 5, 6]
 
 
 def test_changed_feature_set_falls_back_to_ordering() -> None:
     data = groups(3)
     old = run(data)
-    prev = old.centroids[old.centroids["feature"] != "recency"]
+    prev = old.tables["centroids"][old.tables["centroids"]["feature"] != "recency"]
     new = run(data, previous=prev)
-    assert set(new.id_matching["decision"]) == {"ordered_feature_set_changed"}
-    assert new.id_matching["previous_segment_id"].isna().all()
+    assert set(new.tables["id_matching"]["decision"]) == {"ordered_feature_set_changed"}
+    assert new.tables["id_matching"]["previous_segment_id"].isna().all()
 
 
 def test_match_uses_center_scaled_when_original_missing() -> None:
@@ -127,23 +122,30 @@ def test_match_uses_center_scaled_when_original_missing() -> None:
         ["a", "b"],
         np.array([1, 2]),
         previous,
-        scale_original=lambda values, cols: values,
+        scale_original=lambda values, features: values,
     )
     assert ids.tolist() == [9, 7]
     assert table["decision"].tolist() == ["kept", "kept"]
     assert table["new_segment_id"].tolist() == [7, 9]
 
 
+def test_other_ids_give_another_model_version() -> None:
+    data = groups(3)
+    first = run(data)
+    previous = first.tables["centroids"].assign(segment_id=lambda t: t["segment_id"] + 10)
+    renumbered = run(data, previous=previous)
+    assert sorted(renumbered.segment_ids) == [11, 12, 13]
+    assert renumbered.model_version != first.model_version
+
+
 def test_unchanged_rebuild_with_previous_centroids_keeps_version_and_ids() -> None:
     data = groups(3)
     first = run(data)
-    second = run(data, previous=first.centroids)
-    third = run(data.sample(frac=1.0, random_state=2), previous=second.centroids)
+    second = run(data, previous=first.tables["centroids"])
+    third = run(data.sample(frac=1.0, random_state=2), previous=second.tables["centroids"])
     assert first.model_version == second.model_version == third.model_version
-    assert set(third.id_matching["decision"]) == {"kept"}
-    pd.testing.assert_series_equal(
-        first.assignments["segment_id"], third.assignments["segment_id"], check_names=False
-    )
+    assert set(third.tables["id_matching"]["decision"]) == {"kept"}
+    pd.testing.assert_frame_equal(first.predict(data), third.predict(data))
 
 
 def test_previous_centroids_without_required_columns() -> None:

@@ -10,8 +10,7 @@ import pytest
 from custseg.segmentation import (
     SegmentationInputError,
     SegmentationWarning,
-    clear_cache,
-    run_segmentation,
+    fit_segmentation,
 )
 
 FAST = {"n_init": 2, "stability_resamples": 2, "k_max": 4}
@@ -36,12 +35,7 @@ FEATURES = ["income", "total_spend", "web_visits"]
 
 def run(data: pd.DataFrame, **overrides):
     cfg = {"features": FEATURES, "log1p_features": ["total_spend"], **FAST, **overrides}
-    return run_segmentation(data, cfg, source="test", use_cache=False)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    clear_cache()
+    return fit_segmentation(data, cfg, source="test")
 
 
 def test_empty_frame() -> None:
@@ -86,7 +80,7 @@ def test_nan_in_excluded_rows_is_filled() -> None:
     data.loc[[1, 2], "is_excluded_from_fit"] = True
     with pytest.warns(SegmentationWarning, match="fitted median"):
         result = run(data)
-    assert len(result.assignments) == len(data)
+    assert len(result.predict(data)) == len(data)
 
 
 def test_infinite_values_are_rejected() -> None:
@@ -127,8 +121,8 @@ def test_constant_feature_is_dropped_with_warning() -> None:
     with pytest.warns(SegmentationWarning, match="web_visits"):
         result = run(data)
     assert result.dropped_features == ("web_visits",)
-    assert "web_visits" not in set(result.preprocessing["feature"])
-    assert "web_visits" not in set(result.centroids["feature"])
+    assert "web_visits" not in set(result.tables["preprocessing"]["feature"])
+    assert "web_visits" not in set(result.tables["centroids"]["feature"])
 
 
 def test_too_few_fitted_customers() -> None:
@@ -151,11 +145,11 @@ def test_pinned_k_larger_than_data_allows() -> None:
 def test_few_distinct_customers_shrink_k_range() -> None:
     data = frame(n=40)
     data[FEATURES] = np.tile([[1.0, 2.0, 3.0], [5.0, 9.0, 1.0], [2.0, 4.0, 8.0]], (14, 1))[:40]
-    with pytest.warns(SegmentationWarning, match="k_max lowered from 4 to 3"):
+    with pytest.warns(SegmentationWarning, match=r"k \[4\] left out"):
         result = run(data)
-    assert result.model_selection["k"].max() == 3
-    assert result.chosen_k == 3
-    with pytest.raises(SegmentationInputError, match="k_min=4"):
+    assert result.tables["model_selection"]["k"].max() == 3
+    assert result.choice.k == 3
+    with pytest.raises(SegmentationInputError, match="no candidate k"):
         run(data, k_min=4, k_max=5)
 
 
@@ -168,11 +162,11 @@ def test_bad_exclusion_flag_values() -> None:
 
 def test_not_a_dataframe_and_empty_source() -> None:
     with pytest.raises(SegmentationInputError, match="DataFrame"):
-        run_segmentation([1, 2], {"features": ["a"]}, source="x")  # type: ignore[arg-type]
+        fit_segmentation([1, 2], {"features": ["a"]}, source="x")  # type: ignore[arg-type]
     with pytest.raises(SegmentationInputError, match="source"):
-        run_segmentation(frame(), {"features": FEATURES}, source="")
+        fit_segmentation(frame(), {"features": FEATURES}, source="")
 
 
 def test_item_pattern_enabled_without_frame() -> None:
-    with pytest.raises(SegmentationInputError, match="no item_pattern frame"):
+    with pytest.raises(SegmentationInputError, match="no items were passed"):
         run(frame(), item_pattern={"enabled": True})

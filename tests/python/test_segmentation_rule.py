@@ -22,6 +22,7 @@ def test_highest_silhouette_among_qualifying() -> None:
     choice = choose_k(t, **RULE)
     assert choice.k == 3
     assert "highest silhouette" in choice.reason
+    assert not choice.is_fallback
     assert "qualifies" in choice.notes[2]
 
 
@@ -55,6 +56,7 @@ def test_fallback_most_stable_among_k_with_big_enough_segments() -> None:
     choice = choose_k(t, **RULE)
     assert choice.k == 3
     assert choice.reason.startswith("no k meets")
+    assert choice.is_fallback
 
 
 def test_fallback_when_no_k_has_big_enough_segments() -> None:

@@ -17,7 +17,13 @@ def test_minimal_dict_gets_documented_defaults() -> None:
     assert (cfg.algorithm, cfg.scaler, cfg.pca_variance) == ("kmeans", "standard", None)
     assert (cfg.k_min, cfg.k_max, cfg.k, cfg.random_state, cfg.n_init) == (2, 10, None, 42, 10)
     assert cfg.item_pattern == ItemPatternSettings()
-    assert cfg.order_feature == "a"
+    assert (cfg.structure_references, cfg.structure_min_silhouette) == (5, 0.25)
+
+
+def test_features_default_to_every_numeric_column_but_the_excluded() -> None:
+    cfg = SegmentationSettings.from_mapping({"exclude_features": ["b"]})
+    assert cfg.features is None
+    assert cfg.resolve_features(["a", "b", "c", "d"], [True, True, False, True]) == ("a", "d")
 
 
 def test_round_trip_and_null_means_default() -> None:
@@ -27,12 +33,12 @@ def test_round_trip_and_null_means_default() -> None:
         "pca_variance": 0.9,
         "k": 4,
         "k_max": None,
-        "item_pattern": {"enabled": True, "n_components": 3, "min_lines": None},
+        "item_pattern": {"enabled": True, "n_components": None},
         "comparison_feature_sets": {"no_c": ["a", "b"]},
     }
     cfg = SegmentationSettings.from_mapping(raw)
     assert cfg.k_max == 10
-    assert cfg.item_pattern.min_lines == 100
+    assert cfg.item_pattern.n_components == 5
     assert cfg.comparison_feature_sets == (("no_c", ("a", "b")),)
     assert SegmentationSettings.from_mapping(cfg.to_dict()) == cfg
 
@@ -42,7 +48,6 @@ def test_round_trip_and_null_means_default() -> None:
     [
         ({"features": ["a"], "colour": 1}, "colour"),
         ({"features": []}, "features"),
-        ({}, "features"),
         ({"features": ["a", "a"]}, "features"),
         ({"features": ["a"], "log1p_features": ["b"]}, "log1p_features"),
         ({"features": ["a"], "scaler": "minmax"}, "scaler"),
@@ -59,7 +64,8 @@ def test_round_trip_and_null_means_default() -> None:
         ({"features": ["a"], "outlier_quantile": 0.2}, "outlier_quantile"),
         ({"features": ["a"], "item_pattern": {"enable": True}}, "item_pattern"),
         ({"features": ["a"], "item_pattern": {"n_components": 0}}, "item_pattern.n_components"),
-        ({"features": ["a"], "item_pattern": {"value": "price"}}, "item_pattern.value"),
+        ({"features": ["a"], "item_pattern": {"min_lines": 100}}, "min_lines"),
+        ({"features": ["a"], "structure_references": -1}, "structure_references"),
         ({"features": ["a"], "comparison_algorithms": ["kmedoids"]}, "comparison_algorithms"),
         ({"features": ["a"], "comparison_feature_sets": {"x": ["z"]}}, "comparison_feature_sets"),
         ({"features": ["a"], "selection_sample_size": 10}, "selection_sample_size"),

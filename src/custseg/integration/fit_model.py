@@ -9,6 +9,7 @@ The previous build's segment centroids come from the model's own previous table
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from custseg.segmentation import TABLE_NAMES, SegmentationFit, fit_segmentation
+from custseg.segmentation import TABLE_NAMES, SegmentationFit, SegmentationWarning, fit_segmentation
 
 # The item relation's columns (the mart online_retail_customer_item_purchases).
 ITEM_COLUMNS = ("customer_id", "stock_code", "purchase_lines")
@@ -153,14 +154,16 @@ def fit_sources(
                 raise ValueError(f"the item pattern is enabled for {source} but no item relation was given")
             projected = items[source].select(*[duckdb.ColumnExpression(c) for c in ITEM_COLUMNS])
             reader = projected.to_arrow_reader(batch_size=_ITEM_BATCH_ROWS)
-        fit = fit_segmentation(
-            frame,
-            settings[source],
-            source=source,
-            items=reader,
-            item_columns=ITEM_COLUMNS,
-            previous_centroids=_for_source(previous, source),
-        )
+        with warnings.catch_warnings():  # they are in the row, and the build prints them
+            warnings.simplefilter("ignore", SegmentationWarning)
+            fit = fit_segmentation(
+                frame,
+                settings[source],
+                source=source,
+                items=reader,
+                item_columns=ITEM_COLUMNS,
+                previous_centroids=_for_source(previous, source),
+            )
         rows.append(fit_row(fit))
     return pa.Table.from_pylist(rows, schema=SCHEMA)
 

@@ -9,7 +9,13 @@ This keeps the Python reference and the SQL scoring macro identical for every al
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClusterMixin, clone
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    ClusterMixin,
+    TransformerMixin,
+    clone,
+)
 from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -61,7 +67,7 @@ def _size_parameter(estimator: BaseEstimator) -> str:
     )
 
 
-class CentroidClusterer(ClusterMixin, BaseEstimator):
+class CentroidClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, BaseEstimator):
     """Nearest-centroid clustering on top of any scikit-learn clusterer.
 
     Parameters
@@ -146,6 +152,7 @@ class CentroidClusterer(ClusterMixin, BaseEstimator):
         self.n_clusters_ = len(centers)
         self.labels_, distance, _ = nearest_centroid(X, centers)
         self.inertia_ = float(np.sum(distance**2))
+        self._n_features_out = self.n_clusters_
         return self
 
     def predict(self, X) -> np.ndarray:

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
+from custseg.segmentation.errors import SegmentationInputError
+
 MATCHING_COLUMNS = (
     "new_segment_id",
     "previous_segment_id",
@@ -101,7 +103,7 @@ def match_segment_ids(
         return ordered("ordered")
     missing = {"segment_id", "feature", "center_scaled"} - set(previous.columns)
     if missing:
-        raise ValueError(f"previous_centroids is missing column(s) {sorted(missing)}")
+        raise SegmentationInputError(f"previous_centroids is missing column(s) {sorted(missing)}")
     if source is not None and "source" in previous.columns:
         previous = previous[previous["source"] == source]
         if previous.empty:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -29,7 +30,7 @@ from threadpoolctl import threadpool_limits
 from custseg import __version__ as package_version
 from custseg.segmentation.clustering import CentroidClusterer, member_means, nearest_centroid
 from custseg.segmentation.comparison import compare_clusterings
-from custseg.segmentation.errors import SegmentationInputError
+from custseg.segmentation.errors import SegmentationInputError, SegmentationWarning
 from custseg.segmentation.ids import match_segment_ids, order_segments
 from custseg.segmentation.items import ItemMatrix, ItemPatternSource, build_item_matrix
 from custseg.segmentation.preprocessing import (
@@ -189,6 +190,8 @@ def fit_segmentation(
     once when ``item_pattern.enabled``, as a DataFrame, an Arrow table or a stream of record
     batches. ``previous_centroids``: the ``centroids`` table of the build before, so that
     segments keep their ids. Same input and settings give the same fit and model version.
+    Each documented fallback applied is in ``warnings`` and issued as a
+    :class:`SegmentationWarning`.
     """
     cfg = SegmentationSettings.from_mapping(settings)
     if not isinstance(source, str) or not source:
@@ -210,7 +213,10 @@ def fit_segmentation(
     data_version = _data_version(prepared, cfg, source, matrix)
     # Single-threaded BLAS: the many small products of the sweep run faster without a pool.
     with threadpool_limits(limits=1, user_api="blas"):
-        return _fit(prepared, cfg, source, data_version, matrix, item_columns, previous_centroids, notes)
+        fit = _fit(prepared, cfg, source, data_version, matrix, item_columns, previous_centroids, notes)
+    for message in fit.warnings:
+        warnings.warn(f"{source}: {message}", SegmentationWarning, stacklevel=2)
+    return fit
 
 
 def _read_items(items: ItemPatternSource | ItemMatrix, ids: pd.Series, columns: ItemColumns) -> ItemMatrix:
