@@ -83,7 +83,9 @@ def test_new_segment_gets_next_free_id_and_vanished_one_is_retired() -> None:
     assert decisions.index.tolist().count("retired") == 1
     retired = back.tables["id_matching"][back.tables["id_matching"]["decision"] == "retired"]
     assert retired["new_segment_id"].isna().all()
-    assert set(back.tables["model_segments"]["segment_id"]) | {int(retired["previous_segment_id"].iloc[0])} == {
+    assert set(back.tables["model_segments"]["segment_id"]) | {
+        int(retired["previous_segment_id"].iloc[0])
+    } == {
         1,
         2,
         3,
