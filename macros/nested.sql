@@ -69,3 +69,15 @@
     || case when left({{ unit_column }}, 1) = '%' then '' else ' ' end
     || {{ unit_column }}
 {%- endmacro %}
+
+{#
+    A sum of doubles in a fixed order, so that the result is the same to the last bit on
+    every run (a parallel sum adds in whatever order the threads finish).
+#}
+{% macro ordered_sum(expression, order_by) -%}
+    {{ return(adapter.dispatch('ordered_sum', 'custseg')(expression, order_by)) }}
+{%- endmacro %}
+
+{% macro duckdb__ordered_sum(expression, order_by) -%}
+    sum({{ expression }} order by {{ order_by }})
+{%- endmacro %}

@@ -11,6 +11,7 @@
         z   = (t - center) / scale
         m_c = sum_f (z_f - pca_mean_f) * loading_fc
         segment = argmin_s sum_c (m_c - center_sc)^2, ties to the smaller segment id
+    Sums run in a fixed order (macro ordered_sum), so a rebuild gives the same bits.
     Item-pattern features (sources whose model uses them) come from `item_relation` (long:
     customer id, stock_code, purchase_lines): v = ln(1 + lines) over the model's items, each
     customer's row scaled to unit length, times the SVD loadings; 0 without such items.
@@ -95,7 +96,7 @@
     item_norms as (
         select
             {{ id_column }},
-            sqrt(sum(item_value * item_value)) as norm
+            sqrt({{ ordered_sum('item_value * item_value', 'item') }}) as norm
         from item_lines
         group by {{ id_column }}
     ),
@@ -104,7 +105,8 @@
         select
             item_lines.{{ id_column }},
             item_model.feature,
-            sum(item_lines.item_value / item_norms.norm * item_model.loading) as value
+            {{ ordered_sum('item_lines.item_value / item_norms.norm * item_model.loading', 'item_lines.item') }}
+                as value
         from item_lines
         inner join item_norms
             on item_lines.{{ id_column }} = item_norms.{{ id_column }}
@@ -155,7 +157,7 @@
         select
             scaled.{{ id_column }},
             projection.component,
-            sum(scaled.z * projection.loading) as coordinate
+            {{ ordered_sum('scaled.z * projection.loading', 'scaled.feature') }} as coordinate
         from scaled
         inner join projection
             on scaled.feature = projection.feature
@@ -167,8 +169,10 @@
             model_space.{{ id_column }},
             centroids.segment_id,
             centroids.model_version,
-            sum((model_space.coordinate - centroids.center) * (model_space.coordinate - centroids.center))
-                as squared_distance
+            {{ ordered_sum(
+                '(model_space.coordinate - centroids.center) * (model_space.coordinate - centroids.center)',
+                'model_space.component',
+            ) }} as squared_distance
         from model_space
         inner join centroids
             on model_space.component = centroids.component

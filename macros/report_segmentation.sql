@@ -1,15 +1,15 @@
 {#
-    Run at the end of every dbt command (on-run-end): when this run built segment_models,
+    Run at the end of every dbt command (on-run-end): when this run fitted the segmentation,
     print one line per source with the segments, the structure verdict and its numbers, and
-    one more when the k rule fell back or the source had no customers.
+    one more when the k rule fell back; or say that a source had no customers.
 #}
 {% macro report_segmentation(results) %}
     {%- if execute -%}
-        {%- set built = results | selectattr('node.name', 'equalto', 'segment_models')
+        {%- set built = results | selectattr('node.name', 'equalto', 'fit_segmentation')
             | selectattr('status', 'equalto', 'success') | list -%}
         {%- if built -%}
             {%- set models = run_query(
-                "select source, status, segments, structure_detail, is_k_rule_fallback, choice_reason, warning_count"
+                "select source, status, segments, structure_detail, is_k_rule_fallback, choice_reason"
                 ~ " from " ~ built[0].node.relation_name ~ " order by source"
             ) -%}
             {%- for row in models.rows -%}

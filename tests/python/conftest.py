@@ -25,6 +25,7 @@ class DbtRun:
     returncode: int
     output: str
     warehouse: Path
+    target: Path | None = None
 
     def query(self, sql: str) -> list[tuple]:
         with duckdb.connect(str(self.warehouse), read_only=True) as connection:
@@ -69,7 +70,31 @@ def invoke_dbt(
         text=True,
         check=False,
     )
-    return DbtRun(completed.returncode, completed.stdout + completed.stderr, warehouse)
+    return DbtRun(completed.returncode, completed.stdout + completed.stderr, warehouse, workdir / "target")
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
+    """One dbt build of the bundled sample that every test reading it shares (open it
+    read-only, or copy the file before changing anything). scripts/test.sh builds it before
+    pytest and says where (CUSTSEG_TEST_WAREHOUSE, CUSTSEG_TEST_TARGET); otherwise it is built
+    here."""
+    warehouse, target = os.environ.get("CUSTSEG_TEST_WAREHOUSE"), os.environ.get("CUSTSEG_TEST_TARGET")
+    if warehouse and target:
+        warehouse_path, target_path = PROJECT_ROOT / warehouse, PROJECT_ROOT / target
+        if warehouse_path.is_file() and (target_path / "manifest.json").is_file():
+            return DbtRun(0, "(built by scripts/test.sh)", warehouse_path, target_path)
+    run = invoke_dbt("build", workdir=tmp_path_factory.mktemp("sample_build"))
+    assert run.returncode == 0, run.output[-5000:]
+    return run
+
+
+def copy_of(build: DbtRun, folder: Path) -> Path:
+    """A writable copy of a build's warehouse file in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / "warehouse.duckdb"
+    shutil.copyfile(build.warehouse, copy)
+    return copy
 
 
 @pytest.fixture
