@@ -175,35 +175,35 @@ def prepare_project(config: Config, scratch: Path) -> Project:
     return Project(path=path, commit=commit, subject=subject, mode=mode, note=note)
 
 
-def find_segmentation_settings(project: Path) -> tuple[dict, str]:
-    """The retailer's segmentation settings from dbt_project.yml (or python_models/*.yml): the
-    first mapping with a ``features`` list that names ``monetary_gbp``. Empty when none yet."""
+def find_segmentation_settings(project: Project, scratch: Path) -> tuple[dict, str]:
+    """The retailer's segmentation settings as the fit model receives them: from dbt's
+    manifest after ``dbt parse`` of the measured project, plus the item threshold (var
+    item_pattern_min_lines) for the floor's item query. Empty when the project has none."""
     import yaml
 
-    candidates = [project / "dbt_project.yml", *sorted((project / "python_models").glob("*.yml"))]
-
-    def walk(node, where):
-        if isinstance(node, dict):
-            features = node.get("features")
-            if isinstance(features, list) and "monetary_gbp" in features:
-                return node, where
-            for key, value in node.items():
-                found = walk(value, f"{where}.{key}")
-                if found:
-                    return found
-        elif isinstance(node, list):
-            for i, value in enumerate(node):
-                found = walk(value, f"{where}[{i}]")
-                if found:
-                    return found
-        return None
-
-    for path in candidates:
-        if path.exists():
-            found = walk(yaml.safe_load(path.read_text()) or {}, path.name)
-            if found:
-                return found
-    return {}, "none found: the floor uses the package defaults (k 2..10)"
+    target = scratch / "settings-parse"
+    env = project_env(project, CUSTSEG_DUCKDB_PATH=str(scratch / "settings-parse.duckdb"))
+    parsed = subprocess.run(
+        [str(venv_bin() / "dbt"), "parse", "--target-path", str(target), "--log-path", str(target / "logs")],
+        cwd=project.path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    manifest_path = target / "manifest.json"
+    if parsed.returncode != 0 or not manifest_path.exists():
+        return {}, "none found (dbt parse failed): the floor uses its defaults"
+    node = json.loads(manifest_path.read_text())["nodes"].get("model.custseg.fit_segmentation")
+    settings = ((node or {}).get("config", {}).get("meta", {}).get("segmentation") or {}).get("online_retail")
+    if not settings:
+        return {}, "none found in the manifest: the floor uses its defaults"
+    settings = dict(settings)
+    config = yaml.safe_load((project.path / "dbt_project.yml").read_text()) or {}
+    min_lines = (config.get("vars") or {}).get("item_pattern_min_lines")
+    if settings.get("item_pattern") and min_lines is not None:
+        settings["item_pattern"] = {**settings["item_pattern"], "min_lines": int(min_lines)}
+    return settings, "the dbt manifest (fit_segmentation's meta segmentation.online_retail)"
 
 
 def project_categories(project: Path) -> list[str] | None:
@@ -719,7 +719,7 @@ def run_benchmark(config: Config) -> dict:
     try:
         project = prepare_project(config, scratch)
         say(config, f"measuring {project.commit[:12]} ({project.note})")
-        settings, settings_source = find_segmentation_settings(project.path)
+        settings, settings_source = find_segmentation_settings(project, scratch)
         categories = project_categories(project.path)
         floor_settings = {
             k: settings.get(k)

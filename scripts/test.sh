@@ -18,4 +18,5 @@ echo "== dbt build (bundled sample)"
 CUSTSEG_DUCKDB_PATH=warehouse/test.duckdb dbt build --target-path target/test
 
 echo "== pytest"
-python -m pytest "$@"
+# The tests that read the sample build share this one (tests/python/conftest.py, sample_build).
+CUSTSEG_TEST_WAREHOUSE=warehouse/test.duckdb CUSTSEG_TEST_TARGET=target/test python -m pytest "$@"

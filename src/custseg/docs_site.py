@@ -23,6 +23,7 @@ from custseg.docs import browser
 from custseg.docs.descriptions import check_target
 from custseg.docs.overview import IMAGES_DIR, OVERVIEW, TEMPLATE, write_site_images
 from custseg.docs.warehouse import warehouse_path
+from custseg.integration.manifest import load_manifest
 
 STATIC_PAGE = Path("target/static_index.html")
 SCREENSHOT = Path("docs/screenshots/overview.png")
@@ -30,12 +31,14 @@ SCREENSHOT = Path("docs/screenshots/overview.png")
 
 def _images(arguments: argparse.Namespace) -> int:
     project_dir = Path(arguments.project_dir)
+    manifest = project_dir / arguments.manifest
     result = write_site_images(
         warehouse_path(arguments.warehouse),
         project_dir=project_dir,
         images_dir=project_dir / arguments.images_dir,
         overview=project_dir / arguments.overview,
         template=project_dir / arguments.template,
+        manifest=load_manifest(manifest) if manifest.is_file() else None,
     )
     for path in result.images:
         print(f"docs_site: {path} ({path.stat().st_size // 1024} KB)")
@@ -77,6 +80,11 @@ def parser() -> argparse.ArgumentParser:
         "--overview", default=str(OVERVIEW), help="docs block written, relative to the project"
     )
     images.add_argument("--template", default=str(TEMPLATE), help="its template, relative to the project")
+    images.add_argument(
+        "--manifest",
+        default="target/manifest.json",
+        help="dbt's manifest, for the settings shown (relative to the project; default target/manifest.json)",
+    )
     images.set_defaults(run=_images)
 
     check = commands.add_parser(

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT, SAMPLE_DIR, DbtRun, invoke_dbt
+from conftest import PROJECT_ROOT, SAMPLE_DIR, DbtRun, copy_of, invoke_dbt
 from PIL import Image
 
 from custseg.docs import browser
 from custseg.docs.descriptions import Undescribed, check_target, undescribed
 from custseg.docs.figures import CHOSEN_COLOUR
 from custseg.docs.overview import write_site_images
+from custseg.integration.manifest import load_manifest
 
 PICTURES_PER_SOURCE = 4
 SOURCES = ("smartcart", "online_retail")
@@ -58,25 +59,43 @@ def _sample_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Site:
-    """dbt build -> python -m custseg.docs_site images -> dbt docs generate --static, as build.sh does,
-    in a fresh copy of the project (so the project's own docs/overview.md is left alone)."""
+def site(tmp_path_factory, sample_build: DbtRun) -> Site:
+    """The shared build -> python -m custseg.docs_site images -> dbt docs generate --static, as
+    build.sh does, in a fresh copy of the project (so the project's own docs/overview.md is
+    left alone) and on a copy of the build's warehouse."""
     workdir = tmp_path_factory.mktemp("docs_site")
     project = workdir / "project"
     shutil.copytree(PROJECT_ROOT, project, ignore=NOT_COPIED)
     assert not (project / "docs" / "overview.md").exists()
     dbt_args = ("--project-dir", str(project))
-    build = invoke_dbt("build", *dbt_args, workdir=workdir, env=_sample_env())
-    assert build.returncode == 0, build.output[-5000:]
+    build = DbtRun(0, sample_build.output, copy_of(sample_build, workdir), sample_build.target)
+    manifest = sample_build.target / "manifest.json"
     images = subprocess.run(
-        [sys.executable, "-m", "custseg.docs_site", "images", "--project-dir", str(project)],
+        [
+            sys.executable,
+            "-m",
+            "custseg.docs_site",
+            "images",
+            "--project-dir",
+            str(project),
+            "--manifest",
+            str(manifest),
+        ],
         env={**os.environ, "CUSTSEG_DUCKDB_PATH": str(build.warehouse)},
         capture_output=True,
         text=True,
         check=False,
     )
     assert images.returncode == 0, images.stdout + images.stderr
-    docs = invoke_dbt("docs", "generate", "--static", *dbt_args, workdir=workdir, env=_sample_env())
+    docs = invoke_dbt(
+        "docs",
+        "generate",
+        "--static",
+        *dbt_args,
+        workdir=workdir,
+        env=_sample_env(),
+        warehouse=build.warehouse,
+    )
     assert docs.returncode == 0, docs.output[-5000:]
     return Site(project, build, images.stdout, workdir / "target")
 
@@ -90,8 +109,9 @@ def _rendered(dom: str) -> str:
     return re.sub(r"<script\b.*?</script>", "", dom, flags=re.DOTALL)
 
 
-def test_the_project_builds_without_the_generated_overview(site):
-    # A fresh clone has no docs/overview.md: the build above ran without it and dbt parsed.
+def test_the_project_parses_without_the_generated_overview(site):
+    # A fresh copy has no docs/overview.md until `images` writes it; the shared build parsed
+    # the project without it.
     assert site.build.returncode == 0
     assert "docs/overview.md" in site.images_output
 
@@ -109,7 +129,11 @@ def test_overview_block_embeds_every_picture_with_numbers_from_the_warehouse(sit
 
 def test_pictures_are_deterministic_and_small(site, tmp_path):
     again = write_site_images(
-        site.build.warehouse, project_dir=site.project, images_dir=tmp_path, overview=tmp_path / "overview.md"
+        site.build.warehouse,
+        project_dir=site.project,
+        images_dir=tmp_path,
+        overview=tmp_path / "overview.md",
+        manifest=load_manifest(site.build.target / "manifest.json"),
     )
     assert (tmp_path / "overview.md").read_bytes() == site.overview.read_bytes()
     total = 0

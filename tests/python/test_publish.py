@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PROJECT_ROOT, dbt_executable, invoke_dbt
+from conftest import PROJECT_ROOT, copy_of, dbt_executable, invoke_dbt
 
 from custseg.publish import DEFAULT_STORAGE_VERSION, PublishSettings, publish
 
@@ -65,12 +65,10 @@ def run_publish(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Published:
-    """One full build of the bundled sample, published by the command line."""
+def published(tmp_path_factory: pytest.TempPathFactory, sample_build) -> Published:
+    """A copy of the shared build of the bundled sample, published by the command line."""
     workdir = tmp_path_factory.mktemp("publish")
-    build = workdir / "build.duckdb"
-    run = invoke_dbt("build", workdir=workdir, warehouse=build)
-    assert run.returncode == 0, run.output[-5000:]
+    build = copy_of(sample_build, workdir)
     serving, parquet_dir = workdir / "serving" / "serving.duckdb", workdir / "serving" / "parquet"
     completed = run_publish(*publish_args(build, serving, parquet_dir))
     assert completed.returncode == 0, completed.stderr
@@ -122,7 +120,7 @@ def test_serving_file_has_every_build_table_with_the_same_rows(published: Publis
         "staging.stg_online_retail__rejected_lines",
         "staging.stg_smartcart__rejected_customers",
         "seeds.rfm_segment_rules",
-        "segmentation.fit_customer_segments",
+        "segmentation.fit_segmentation",
     ):
         assert needed in serving
     # Views (the intermediate layer) are published as tables: nothing reads raw files or
@@ -418,8 +416,8 @@ def assert_serving_intact(published: Published, serving_hash: str, parquet: dict
     ("moment", "pattern", "delay"),
     [
         ("staging", r"START sql table model staging\.", 0.2),
-        ("python model", r"START python table model segmentation\.fit_customer_segments\b", 2.0),
-        ("tests", r"START test \S*fit_customer_segments", 0.0),
+        ("python model", r"START python table model segmentation\.fit_segmentation\b", 2.0),
+        ("tests", r"START test \S*fit_segmentation", 0.0),
     ],
 )
 def test_killing_the_build_keeps_the_last_serving_file(

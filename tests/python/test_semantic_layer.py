@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PROJECT_ROOT, DbtRun, invoke_dbt
+from conftest import PROJECT_ROOT, DbtRun
 
 # Customers of both sources with their segment, revenue in each source's own currency,
 # and the retailer's basket inputs, straight from the marts (not from models/semantic).
@@ -86,11 +86,13 @@ class MetricFlow:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> tuple[DbtRun, MetricFlow]:
+def built(tmp_path_factory, sample_build: DbtRun) -> tuple[DbtRun, MetricFlow]:
+    """The shared build, on a copy with the same file name (the semantic manifest's database)."""
     workdir = tmp_path_factory.mktemp("semantic")
-    run = invoke_dbt("build", workdir=workdir)
-    assert run.returncode == 0, run.output[-5000:]
-    return run, MetricFlow(run, workdir / "target", workdir / "mf_project")
+    warehouse = workdir / sample_build.warehouse.name
+    shutil.copyfile(sample_build.warehouse, warehouse)
+    run = DbtRun(0, sample_build.output, warehouse, sample_build.target)
+    return run, MetricFlow(run, sample_build.target, workdir / "mf_project")
 
 
 def decimal_or_none(value: str) -> Decimal | None:

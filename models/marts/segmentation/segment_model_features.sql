@@ -27,7 +27,7 @@ final as (
     select
         source,
         feature,
-        cast(position as {{ dbt.type_int() }}) as position,
+        cast(position as {{ dbt.type_int() }}) as feature_position,
         transform,
         fill_value,
         center,

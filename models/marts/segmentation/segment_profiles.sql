@@ -151,14 +151,14 @@ shown as (
         profiles.mean_value,
         display.label,
         display.statistic,
+        display.unit,
+        display.decimals,
         display.multiplier * case
             when display.statistic = 'mean' then profiles.mean_value else profiles.median_value
         end as segment_value,
         display.multiplier * case
             when display.statistic = 'mean' then profiles.overall_mean else profiles.overall_median
-        end as overall_value,
-        display.unit,
-        display.decimals
+        end as overall_value
     from profiles
     inner join display
         on

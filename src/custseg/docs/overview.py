@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import yaml
 from matplotlib.figure import Figure
 
 from custseg.docs import figures
 from custseg.docs.warehouse import ModelSpace, SourceTables, connect, model_space, source_tables, sources
+from custseg.integration.manifest import segmentation_settings
 from custseg.segmentation.settings import SegmentationSettings
 
 TEMPLATE = Path("docs/overview.md.template")
@@ -61,16 +61,11 @@ def _picture(tables: SourceTables, name: str, alt: str, caption: str, figure: Fi
     return Picture(tables.source, name, f"{tables.label}: {alt}", caption, png)
 
 
-def rule_thresholds(project_dir: Path, source: str) -> figures.RuleThresholds:
-    """The k rule's limits for a source: its settings in dbt_project.yml over the package defaults."""
+def rule_thresholds(manifest: Mapping[str, Any] | None, source: str) -> figures.RuleThresholds:
+    """The k rule's limits for a source: its settings in the dbt manifest over the package
+    defaults (the defaults alone when no manifest was given)."""
     defaults = {f.name: f.default for f in fields(SegmentationSettings)}
-    settings: Mapping[str, Any] = {}
-    try:
-        project = yaml.safe_load((project_dir / "dbt_project.yml").read_text())
-        meta = project["models"][project["name"]]["segmentation"]["+meta"]["segmentation"]
-        settings = meta.get(source) or {}
-    except (OSError, KeyError, TypeError, yaml.YAMLError):
-        pass
+    settings = (segmentation_settings(manifest).get(source) or {}) if manifest is not None else {}
 
     def setting(key: str) -> float:  # a key set to null takes its default, as in the package
         value = settings.get(key)
@@ -110,10 +105,10 @@ def segment_map_picture(tables: SourceTables, space: ModelSpace) -> Picture:
         f"**{tables.label}: customers by segment.** {plotted} on the first two principal components of "
         f"the {space.coordinates.shape[1]}-dimensional space the clusterer works in "
         f"({sum(projection.explained):.0%} of its variance; segments that overlap here can be apart in "
-        f"the other dimensions). Crosses are the segment centres. The fitted preprocessing, replayed as "
-        f"`predict_segment` does, puts {space.agreement():.1%} of these customers nearest to their own "
-        f"segment's centre. Tables `customer_segments`, `fit_segment_preprocessing`, "
-        f"`fit_segment_projection`."
+        f"the other dimensions). Crosses are the segment centres. Scored again in Python from the "
+        f"fitted model's tables, {space.agreement():.1%} of these customers land in the segment the "
+        f"build assigned. {_text(tables.model['structure_detail'])}. Tables `customer_segments`, "
+        f"`segment_model_features`, `segment_model_projection`, `segment_models`."
     )
     return _picture(
         tables, "segment_map", "customers on two principal components, by segment", caption, figure
@@ -124,10 +119,11 @@ def profile_heatmap_picture(tables: SourceTables) -> Picture:
     strongest = tables.feature_profiles.loc[tables.feature_profiles["z_score"].abs().idxmax()]
     name = tables.profiles.set_index("segment_id").loc[strongest["segment_id"], "segment_name"]
     caption = (
-        f"**{tables.label}: segment profiles.** Each cell is the segment's mean of a feature as a z-score "
-        f"against all customers (red above the average customer, blue below; colours stop at ±2). "
-        f"The strongest trait: {_text(name)}, `{strongest['feature']}` {strongest['z_score']:+.1f} sd. "
-        f"Table `segment_feature_profiles`."
+        f"**{tables.label}: segment profiles.** Each cell is the segment's centre on a feature of the "
+        f"model, in standard deviations from the average fitted customer on the scale the clusterer "
+        f"sees (red above, blue below; colours stop at ±2). The strongest: {_text(name)}, "
+        f"`{strongest['feature']}` {strongest['z_score']:+.1f} sd. Table `segment_feature_profiles`; "
+        f"the segment descriptions in `segment_profiles` say the same in business units."
     )
     with figures.style():
         figure = figures.profile_heatmap(tables)
@@ -161,12 +157,14 @@ class SourceSection:
         return f"### {_text(self.tables.label)}\n\n{body}"
 
 
-def source_section(connection: duckdb.DuckDBPyConnection, source: str, project_dir: Path) -> SourceSection:
+def source_section(
+    connection: duckdb.DuckDBPyConnection, source: str, manifest: Mapping[str, Any] | None
+) -> SourceSection:
     """Read one source and render its four pictures."""
     tables = source_tables(connection, source)
     space = model_space(connection, source, max_customers=MAX_PLOTTED_CUSTOMERS)
     pictures = [
-        k_selection_picture(tables, rule_thresholds(project_dir, source)),
+        k_selection_picture(tables, rule_thresholds(manifest, source)),
         segment_map_picture(tables, space),
         profile_heatmap_picture(tables),
         segment_sizes_picture(tables),
@@ -177,9 +175,9 @@ def source_section(connection: duckdb.DuckDBPyConnection, source: str, project_d
 def summary_table(sections: list[SourceSection]) -> str:
     """A Markdown table: per source, customers, chosen k and its scores, the model version."""
     lines = [
-        "| source | customers | segments (k) | silhouette | stability | biggest revenue segment "
+        "| source | customers | segments (k) | silhouette | stability | structure | biggest revenue segment "
         "| model version |",
-        "| --- | ---: | ---: | ---: | ---: | --- | --- |",
+        "| --- | ---: | ---: | ---: | ---: | --- | --- | --- |",
     ]
     for section in sections:
         tables, chosen = section.tables, section.tables.chosen
@@ -187,6 +185,8 @@ def summary_table(sections: list[SourceSection]) -> str:
         lines.append(
             f"| {_text(tables.label)} | {int(tables.profiles['customers'].sum()):,} | {int(chosen['k'])} "
             f"| {chosen['silhouette']:.3f} | {chosen['stability']:.3f} "
+            f"| {_text(tables.model['structure_verdict'])} "
+            f"(shuffled data: {tables.model['null_silhouette_mean']:.3f}) "
             f"| {_text(top['segment_name'])} ({figures.share(top['revenue_share'])} of revenue) "
             f"| `{_text(tables.model_version)}` |"
         )
@@ -232,13 +232,15 @@ def write_site_images(
     images_dir: Path | None = None,
     overview: Path | None = None,
     template: Path | None = None,
+    manifest: Mapping[str, Any] | None = None,
 ) -> SiteImages:
-    """Render every source's pictures to images_dir and write the overview docs block."""
+    """Render every source's pictures to images_dir and write the overview docs block;
+    ``manifest`` (dbt's, parsed) gives the segmentation settings shown in the captions."""
     images_dir = images_dir or project_dir / IMAGES_DIR
     overview = overview or project_dir / OVERVIEW
     template_text = (template or project_dir / TEMPLATE).read_text(encoding="utf-8")
     with connect(warehouse) as connection:
-        sections = [source_section(connection, source, project_dir) for source in sources(connection)]
+        sections = [source_section(connection, source, manifest) for source in sources(connection)]
     if not sections:
         raise ValueError(f"{warehouse} has no segments in marts.segment_profiles: did dbt build finish?")
     written = []

@@ -12,6 +12,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from custseg.segmentation import ModelParameters
+
 DEFAULT_WAREHOUSE = Path("warehouse/build.duckdb")
 # Sources whose model uses item-purchase features, and the long relation predict_segment reads.
 ITEM_RELATIONS = {"online_retail": "marts.online_retail_customer_item_purchases"}
@@ -59,6 +61,7 @@ class SourceTables:
     profiles: pd.DataFrame
     feature_profiles: pd.DataFrame
     feature_order: list[str]
+    model: pd.Series  # the source's row of segment_models
 
     @property
     def label(self) -> str:
@@ -82,6 +85,12 @@ def source_tables(connection: duckdb.DuckDBPyConnection, source: str) -> SourceT
         " choice_reason from marts.segment_model_selection where source = ? order by k",
         source,
     )
+    model = _frame(
+        connection,
+        "select structure_verdict, structure_detail, silhouette, null_silhouette_mean, is_k_rule_fallback"
+        " from marts.segment_models where source = ?",
+        source,
+    )
     profiles = _frame(
         connection,
         "select segment_id, segment_name, customers, customer_share, revenue, revenue_share, outliers,"
@@ -97,38 +106,30 @@ def source_tables(connection: duckdb.DuckDBPyConnection, source: str) -> SourceT
     )
     positions = _frame(
         connection,
-        "select feature from segmentation.fit_segment_preprocessing where source = ? order by position",
+        "select feature from marts.segment_model_features where source = ? order by feature_position",
         source,
     )["feature"].tolist()
     profiled = sorted(set(feature_profiles["feature"]))
     order = [f for f in positions if f in profiled] + [f for f in profiled if f not in positions]
-    return SourceTables(source, selection, profiles, feature_profiles, order)
+    return SourceTables(source, selection, profiles, feature_profiles, order, model.iloc[0])
 
 
 @dataclass(frozen=True)
 class ModelSpace:
-    """Customers in the clusterer's model space, replayed from the fitted tables like the SQL
-    macro predict_segment does, with the segment centres in the same space."""
+    """A sample of customers in the clusterer's model space, scored from the fitted model's
+    tables (:class:`~custseg.segmentation.ModelParameters`, the Python twin of the SQL macro
+    predict_segment), with the segment centres in the same space."""
 
     customers: pd.DataFrame  # customer_id, segment_id (as assigned by the build)
     coordinates: np.ndarray  # one row per customer, one column per model-space component
     centroid_ids: np.ndarray  # segment ids of the rows of ``centroids``
     centroids: np.ndarray  # one row per segment
+    scored_ids: np.ndarray  # the segment the Python reference gives each customer
     total_customers: int  # customers of the source before sampling
 
-    def nearest_segment(self) -> np.ndarray:
-        """Each customer's nearest centre (ties to the smaller id), as predict_segment scores."""
-        distances = ((self.coordinates[:, None, :] - self.centroids[None, :, :]) ** 2).sum(axis=2)
-        return self.centroid_ids[np.argmin(distances, axis=1)]
-
     def agreement(self) -> float:
-        """Share of customers whose replayed nearest centre is their assigned segment."""
-        return float(np.mean(self.nearest_segment() == self.customers["segment_id"].to_numpy()))
-
-
-def _wide(long: pd.DataFrame, index: str, columns: str, values: str) -> pd.DataFrame:
-    """Long (one row per cell, each cell once) to wide."""
-    return long.pivot_table(index=index, columns=columns, values=values, aggfunc="first", dropna=False)
+        """Share of customers whose Python-scored segment is the one the build assigned."""
+        return float(np.mean(self.scored_ids == self.customers["segment_id"].to_numpy()))
 
 
 def _sample(assigned: pd.DataFrame, max_customers: int, random_state: int) -> pd.DataFrame:
@@ -140,101 +141,62 @@ def _sample(assigned: pd.DataFrame, max_customers: int, random_state: int) -> pd
     return assigned.iloc[keep].reset_index(drop=True)
 
 
-def _item_features(connection: duckdb.DuckDBPyConnection, source: str) -> pd.DataFrame:
-    """The item-pattern components per customer (long: customer_id, feature, value)."""
-    relation = ITEM_RELATIONS.get(source)
-    if relation is None:
-        raise ValueError(
-            f"{source} uses item-pattern features but custseg.docs knows no item relation for it"
-        )
-    return _frame(
-        connection,
-        f"""
-        with components as (
-            select feature, cast(item as varchar) as item, loading
-            from segmentation.fit_segment_item_components where source = ?
-        ),
-        item_values as (
-            select customer_id, stock_code as item, ln(1 + purchase_lines) as item_value
-            from {relation} where stock_code in (select item from components)
-        ),
-        norms as (
-            select customer_id, sqrt(sum(item_value * item_value)) as norm
-            from item_values group by customer_id
-        )
-        select item_values.customer_id, components.feature,
-            sum(item_values.item_value / norms.norm * components.loading) as value
-        from item_values
-        inner join norms on item_values.customer_id = norms.customer_id
-        inner join components on item_values.item = components.item
-        group by item_values.customer_id, components.feature
-        """,
-        source,
+def model_parameters(connection: duckdb.DuckDBPyConnection, source: str) -> ModelParameters:
+    """One source's fitted model as the warehouse holds it (the segment_model_* marts)."""
+    tables = {
+        "preprocessing": "select feature, feature_position as position, transform, fill_value, center, scale, pca_mean"
+        " from marts.segment_model_features where source = ?",
+        "projection": "select feature, component, loading from marts.segment_model_projection"
+        " where source = ?",
+        "model_centroids": "select segment_id, component, center from marts.segment_model_centroids"
+        " where source = ?",
+        "item_components": "select feature, item, loading from marts.segment_model_items where source = ?",
+        "model_segments": "select segment_id, outlier_distance_threshold from marts.segment_model_segments"
+        " where source = ?",
+    }
+    return ModelParameters.from_tables(
+        {name: _frame(connection, sql, source) for name, sql in tables.items()}
     )
-
-
-def _raw_values(
-    connection: duckdb.DuckDBPyConnection, source: str, customers: pd.DataFrame, preprocessing: pd.DataFrame
-) -> pd.DataFrame:
-    """The model's input values for the given customers, one column per preprocessing feature."""
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", source):
-        raise ValueError(f"unexpected source name {source!r}: expected a plain lower-case identifier")
-    plain = preprocessing.loc[preprocessing["transform"] != "item_svd", "feature"].tolist()
-    columns = ", ".join(f'"{name}"' for name in plain)
-    features = _frame(connection, f"select customer_id, {columns} from marts.customer_features_{source}")
-    values = customers[["customer_id"]].merge(features, on="customer_id", how="left")
-    if (preprocessing["transform"] == "item_svd").any():
-        items = _wide(_item_features(connection, source), "customer_id", "feature", "value")
-        values = values.merge(items, left_on="customer_id", right_index=True, how="left")
-    return values.reindex(columns=["customer_id", *preprocessing["feature"]])
-
-
-def _scaled(values: pd.DataFrame, preprocessing: pd.DataFrame) -> np.ndarray:
-    """Fill, log1p, scale and centre for the projection, exactly as predict_segment."""
-    matrix = values[preprocessing["feature"].tolist()].to_numpy(dtype=float)
-    matrix = np.where(np.isnan(matrix), preprocessing["fill_value"].to_numpy(dtype=float), matrix)
-    log1p = (preprocessing["transform"] == "log1p").to_numpy()
-    matrix[:, log1p] = np.log1p(np.maximum(matrix[:, log1p], 0.0))
-    centre = preprocessing["center"].to_numpy(dtype=float)
-    scale = preprocessing["scale"].to_numpy(dtype=float)
-    return (matrix - centre) / scale - preprocessing["pca_mean"].to_numpy(dtype=float)
 
 
 def model_space(
     connection: duckdb.DuckDBPyConnection, source: str, *, max_customers: int = 5000, random_state: int = 42
 ) -> ModelSpace:
     """A fixed sample of the source's customers and the segment centres in model space."""
-    preprocessing = _frame(
-        connection,
-        "select feature, transform, fill_value, center, scale, pca_mean"
-        " from segmentation.fit_segment_preprocessing where source = ? order by position",
-        source,
-    )
-    projection = _frame(
-        connection,
-        "select feature, component, loading from segmentation.fit_segment_projection where source = ?",
-        source,
-    )
-    loadings = _wide(projection, "feature", "component", "loading")
-    loadings = loadings.reindex(index=preprocessing["feature"]).fillna(0.0).sort_index(axis=1)
-    centres = _frame(
-        connection,
-        "select segment_id, component, center from segmentation.fit_segment_model_centroids where source = ?",
-        source,
-    )
-    centroids = _wide(centres, "segment_id", "component", "center")
-    centroids = centroids.reindex(columns=loadings.columns).sort_index()
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", source):
+        raise ValueError(f"unexpected source name {source!r}: expected a plain lower-case identifier")
+    parameters = model_parameters(connection, source)
     assigned = _frame(
         connection,
         "select customer_id, segment_id from marts.customer_segments where source = ? order by customer_id",
         source,
     )
     customers = _sample(assigned, max_customers, random_state)
-    coordinates = _scaled(_raw_values(connection, source, customers, preprocessing), preprocessing)
+    connection.register("sampled_customers", customers[["customer_id"]])
+    try:
+        features = _frame(
+            connection,
+            f"select features.* from marts.customer_features_{source} as features"
+            " inner join sampled_customers using (customer_id)",
+        )
+        items = None
+        if source in ITEM_RELATIONS and len(parameters.item_components):
+            items = _frame(
+                connection,
+                "select items.customer_id, items.stock_code, items.purchase_lines"
+                f" from {ITEM_RELATIONS[source]} as items inner join sampled_customers using (customer_id)",
+            )
+    finally:
+        connection.unregister("sampled_customers")
+    columns = ("customer_id", "stock_code", "purchase_lines")
+    ids, coordinates = parameters.model_space(features, items, item_columns=columns)
+    scored = parameters.predict(features, items, item_columns=columns).set_index("customer_id")["segment_id"]
+    order = pd.Index(ids.astype(str)).get_indexer(customers["customer_id"].astype(str))
     return ModelSpace(
         customers=customers,
-        coordinates=coordinates @ loadings.to_numpy(dtype=float),
-        centroid_ids=centroids.index.to_numpy(),
-        centroids=centroids.to_numpy(dtype=float),
+        coordinates=coordinates[order],
+        centroid_ids=parameters.segment_ids,
+        centroids=parameters.centers(),
+        scored_ids=scored.to_numpy()[order],
         total_customers=len(assigned),
     )
