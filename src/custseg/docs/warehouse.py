@@ -144,8 +144,8 @@ def _sample(assigned: pd.DataFrame, max_customers: int, random_state: int) -> pd
 def model_parameters(connection: duckdb.DuckDBPyConnection, source: str) -> ModelParameters:
     """One source's fitted model as the warehouse holds it (the segment_model_* marts)."""
     tables = {
-        "preprocessing": "select feature, feature_position as position, transform, fill_value, center, scale, pca_mean"
-        " from marts.segment_model_features where source = ?",
+        "preprocessing": "select feature, feature_position as position, transform, fill_value, center,"
+        " scale, pca_mean from marts.segment_model_features where source = ?",
         "projection": "select feature, component, loading from marts.segment_model_projection"
         " where source = ?",
         "model_centroids": "select segment_id, component, center from marts.segment_model_centroids"
