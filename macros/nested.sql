@@ -59,15 +59,26 @@
     format('{:,.{{ decimals }}f}', {{ expression }})
 {%- endmacro %}
 
-{# A figure for a sentence: `expression` with `decimals_column` (0, 1 or 2) decimals and its unit. #}
-{% macro format_figure(expression, decimals_column, unit_column) -%}
-    case {{ decimals_column }}
-        when 0 then {{ format_number(expression, 0) }}
-        when 1 then {{ format_number(expression, 1) }}
-        else {{ format_number(expression, 2) }}
+{#
+    A figure for a sentence: `expression` with `decimals_column` (0, 1 or 2) decimals and its
+    unit, singular for exactly 1 ("1 order", "12 orders"); a unit starting with % follows the
+    number directly ("21% of spend"), and with short=true it is only the % ("8%").
+#}
+{% macro format_figure(expression, decimals_column, unit_column, short=false) -%}
+    {%- set number -%}
+        case {{ decimals_column }}
+            when 0 then {{ format_number(expression, 0) }}
+            when 1 then {{ format_number(expression, 1) }}
+            else {{ format_number(expression, 2) }}
+        end
+    {%- endset -%}
+    {{ number }}
+    || case
+        when left({{ unit_column }}, 1) = '%' then {{ "'%'" if short else unit_column }}
+        when {{ number }} = '1' and right({{ unit_column }}, 1) = 's'
+            then ' ' || left({{ unit_column }}, length({{ unit_column }}) - 1)
+        else ' ' || {{ unit_column }}
     end
-    || case when left({{ unit_column }}, 1) = '%' then '' else ' ' end
-    || {{ unit_column }}
 {%- endmacro %}
 
 {#

@@ -11,7 +11,9 @@ How, for the serving file: every schema of the build file is copied with ``COPY 
 DATABASE`` into a temporary file in the serving file's folder, written in an older DuckDB
 storage version (``CUSTSEG_SERVING_STORAGE_VERSION``, default ``v1.0.0``: DuckDB 0.10 and
 every 1.x release and later read it) so that readers on older DuckDB releases can open it.
-Tables keep their constraints and their table and column comments (dbt's persist_docs).
+Tables keep their not-null and check constraints and their table and column comments
+(dbt's persist_docs); primary keys, enforced by the build, are left out of the copy, because
+DuckDB 1.0 cannot open a file whose tables carry them in that storage version.
 Views are published as tables, with their comments: the serving file then depends on no
 raw file or SQL function of the build, and old releases never bind newer view SQL. Row
 counts are checked table by table, then the file is flushed to disk and ``os.replace``-d
@@ -269,9 +271,10 @@ def write_serving_copy(
         raise PublishError(f"cannot create {path} in storage version {storage_version!r}: {error}") from error
     try:
         connection.execute(f"copy from database {BUILD_ALIAS} to {SERVING_ALIAS}")
+        indexed = indexed_tables(connection)
         for relation in relations:
-            if relation.is_view:
-                materialise_view(connection, relation)
+            if relation.is_view or str(relation) in indexed:
+                copy_as_plain_table(connection, relation)
         tables = tuple(count_and_compare(connection, relation) for relation in relations)
         connection.execute(f"checkpoint {SERVING_ALIAS}")
     finally:
@@ -279,10 +282,24 @@ def write_serving_copy(
     return tables
 
 
-def materialise_view(connection: duckdb.DuckDBPyConnection, relation: Relation) -> None:
-    """Replace a copied view by a table of its rows, keeping the view's comments."""
+def indexed_tables(connection: duckdb.DuckDBPyConnection) -> set[str]:
+    """Tables of the serving copy with a primary key or unique constraint. DuckDB stores them
+    with an index that older releases cannot read in the old storage version (DuckDB 1.0
+    fails to open the file), so such tables are published as plain tables: the build has
+    enforced the keys already, and readers only read."""
+    rows = connection.execute(
+        "select distinct schema_name || '.' || table_name from duckdb_constraints()"
+        " where database_name = ? and constraint_type in ('PRIMARY KEY', 'UNIQUE')",
+        [SERVING_ALIAS],
+    ).fetchall()
+    return {name for (name,) in rows}
+
+
+def copy_as_plain_table(connection: duckdb.DuckDBPyConnection, relation: Relation) -> None:
+    """Replace a copied view (or a table with an index) by a plain table of its rows, keeping
+    the comments."""
     target = f"{SERVING_ALIAS}.{relation.qualified}"
-    connection.execute(f"drop view {target}")
+    connection.execute(f"drop {'view' if relation.is_view else 'table'} {target}")
     connection.execute(f"create table {target} as select * from {BUILD_ALIAS}.{relation.qualified}")
     if relation.comment is not None:
         connection.execute(f"comment on table {target} is {quote_literal(relation.comment)}")

@@ -172,7 +172,7 @@ figures as (
     select
         *,
         {{ format_figure('segment_value', 'decimals', 'unit') }} as segment_text,
-        {{ format_figure('overall_value', 'decimals', 'unit') }} as overall_text
+        {{ format_figure('overall_value', 'decimals', 'unit', short=true) }} as overall_text
     from shown
 
 ),
@@ -328,7 +328,8 @@ final as (
         cast(revenue_share as {{ type_double() }}) as revenue_share,
         cast(outliers as {{ dbt.type_bigint() }}) as outliers,
         top_features,
-        cast(customers as {{ dbt.type_string() }}) || ' customers ('
+        cast(customers as {{ dbt.type_string() }})
+        || case when customers = 1 then ' customer (' else ' customers (' end
         || cast(round(100 * customer_share, 1) as {{ dbt.type_string() }}) || '% of customers, '
         || cast(round(100 * coalesce(revenue_share, 0), 1) as {{ dbt.type_string() }}) || '% of revenue)'
         || case
