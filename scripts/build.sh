@@ -12,12 +12,12 @@ dbt build "$@"
 # Publish only a complete build (set -e already stops here when dbt build failed); with extra
 # dbt arguments such as --select the build file mixes old and new tables, so it is not published.
 if [ "$#" -eq 0 ]; then
-    python -m custseg.publish
+    python -m custseg.tools.publish
     # The segmentation pictures of the docs overview, drawn from the built warehouse.
-    python -m custseg.docs_site images
+    python -m custseg.tools.docs_site images
 else
     echo "build: extra dbt arguments given, serving file and pictures not refreshed" \
-        "(run: python -m custseg.publish; python -m custseg.docs_site images)"
+        "(run: python -m custseg.tools.publish; python -m custseg.tools.docs_site images)"
 fi
 
 dbt docs generate --static

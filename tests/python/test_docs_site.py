@@ -16,11 +16,11 @@ import pytest
 from conftest import PROJECT_ROOT, SAMPLE_DIR, DbtRun, copy_of, invoke_dbt
 from PIL import Image
 
-from custseg.docs import browser
-from custseg.docs.descriptions import Undescribed, check_target, undescribed
-from custseg.docs.figures import CHOSEN_COLOUR
-from custseg.docs.overview import write_site_images
 from custseg.integration.manifest import load_manifest
+from custseg.tools.docs_site import browser
+from custseg.tools.docs_site.descriptions import Undescribed, check_target, undescribed
+from custseg.tools.docs_site.figures import CHOSEN_COLOUR
+from custseg.tools.docs_site.overview import write_site_images
 
 PICTURES_PER_SOURCE = 4
 SOURCES = ("smartcart", "online_retail")
@@ -60,7 +60,7 @@ def _sample_env() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, sample_build: DbtRun) -> Site:
-    """The shared build -> python -m custseg.docs_site images -> dbt docs generate --static, as
+    """The shared build -> python -m custseg.tools.docs_site images -> dbt docs generate --static, as
     build.sh does, in a fresh copy of the project (so the project's own docs/overview.md is
     left alone) and on a copy of the build's warehouse."""
     workdir = tmp_path_factory.mktemp("docs_site")
@@ -74,7 +74,7 @@ def site(tmp_path_factory, sample_build: DbtRun) -> Site:
         [
             sys.executable,
             "-m",
-            "custseg.docs_site",
+            "custseg.tools.docs_site",
             "images",
             "--project-dir",
             str(project),

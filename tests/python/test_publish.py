@@ -20,7 +20,7 @@ import duckdb
 import pytest
 from conftest import PROJECT_ROOT, copy_of, dbt_executable, invoke_dbt
 
-from custseg.publish import DEFAULT_STORAGE_VERSION, PublishSettings, publish
+from custseg.tools.publish import DEFAULT_STORAGE_VERSION, PublishSettings, publish
 
 # The oldest DuckDB release the serving file's storage version (v1.0.0) promises.
 OLD_DUCKDB_VERSION = "1.0.0"
@@ -49,7 +49,7 @@ class Published:
     cli_output: str
 
 
-PUBLISH = [sys.executable, "-m", "custseg.publish"]
+PUBLISH = [sys.executable, "-m", "custseg.tools.publish"]
 
 
 def publish_args(build: Path, serving: Path, parquet_dir: Path) -> list[str]:
@@ -58,7 +58,7 @@ def publish_args(build: Path, serving: Path, parquet_dir: Path) -> list[str]:
 
 
 def run_publish(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m custseg.publish`` from the project folder, as a person would."""
+    """Run ``python -m custseg.tools.publish`` from the project folder, as a person would."""
     return subprocess.run(
         [*PUBLISH, *map(str, args)], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
     )
@@ -380,7 +380,7 @@ def run_until_killed(
 
 
 def pipeline_command(published: Published) -> list[str]:
-    """``dbt build && python -m custseg.publish`` on the module's build file, as scripts/build.sh
+    """``dbt build && python -m custseg.tools.publish`` on the module's build file, as scripts/build.sh
     runs them (same build file and dbt target folder, so dbt parses partially after the first)."""
     workdir = published.workdir
     dbt = [
@@ -437,7 +437,7 @@ def test_killing_the_build_keeps_the_last_serving_file(
 PAUSED_PUBLISH = """
 import os, sys, time
 from pathlib import Path
-from custseg import publish
+from custseg.tools import publish
 
 serving = Path(sys.argv[1]).resolve()
 real_replace = os.replace

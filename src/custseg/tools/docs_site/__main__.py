@@ -1,8 +1,8 @@
 """The docs site with pictures, from the command line (run from the project folder).
 
-    python -m custseg.docs_site images              # after dbt build: PNGs + docs/overview.md
-    python -m custseg.docs_site check-descriptions  # after dbt docs generate: what lacks a description
-    python -m custseg.docs_site screenshot          # after dbt docs generate --static: the overview PNG
+    python -m custseg.tools.docs_site images              # after dbt build: PNGs + docs/overview.md
+    python -m custseg.tools.docs_site check-descriptions  # after dbt docs generate: what lacks a description
+    python -m custseg.tools.docs_site screenshot          # after dbt docs generate --static: the overview PNG
 
 ``images`` reads the built warehouse (--warehouse, else CUSTSEG_DUCKDB_PATH, else
 warehouse/build.duckdb) read-only, writes the pictures to target/docs_images/ and the dbt
@@ -19,11 +19,11 @@ from pathlib import Path
 
 import duckdb
 
-from custseg.docs import browser
-from custseg.docs.descriptions import check_target
-from custseg.docs.overview import IMAGES_DIR, OVERVIEW, TEMPLATE, write_site_images
-from custseg.docs.warehouse import warehouse_path
 from custseg.integration.manifest import load_manifest
+from custseg.tools.docs_site import browser
+from custseg.tools.docs_site.descriptions import check_target
+from custseg.tools.docs_site.overview import IMAGES_DIR, OVERVIEW, TEMPLATE, write_site_images
+from custseg.tools.docs_site.warehouse import warehouse_path
 
 STATIC_PAGE = Path("target/static_index.html")
 SCREENSHOT = Path("docs/screenshots/overview.png")
@@ -67,7 +67,9 @@ def _screenshot(arguments: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """The command-line interface."""
-    root = argparse.ArgumentParser(prog="python -m custseg.docs_site", description=__doc__.splitlines()[0])
+    root = argparse.ArgumentParser(
+        prog="python -m custseg.tools.docs_site", description=__doc__.splitlines()[0]
+    )
     commands = root.add_subparsers(dest="command", required=True)
 
     images = commands.add_parser("images", help="render the pictures and write docs/overview.md")

@@ -16,10 +16,17 @@ from typing import Any
 import duckdb
 from matplotlib.figure import Figure
 
-from custseg.docs import figures
-from custseg.docs.warehouse import ModelSpace, SourceTables, connect, model_space, source_tables, sources
 from custseg.integration.manifest import segmentation_settings
 from custseg.segmentation.settings import SegmentationSettings
+from custseg.tools.docs_site import figures
+from custseg.tools.docs_site.warehouse import (
+    ModelSpace,
+    SourceTables,
+    connect,
+    model_space,
+    source_tables,
+    sources,
+)
 
 TEMPLATE = Path("docs/overview.md.template")
 OVERVIEW = Path("docs/overview.md")

@@ -432,7 +432,7 @@ def format_result(result: PublishResult) -> str:
 def parse_args(argv: Sequence[str] | None, defaults: PublishSettings) -> PublishSettings:
     """The settings from the command line, defaulting to the environment's."""
     parser = argparse.ArgumentParser(
-        prog="python -m custseg.publish",
+        prog="python -m custseg.tools.publish",
         description="Publish the dbt build file as the read-only serving file (atomically, in an "
         "older DuckDB storage version) and the marts as Parquet files.",
     )

@@ -17,7 +17,7 @@ from matplotlib import style as mpl_style
 from matplotlib.figure import Figure
 from sklearn.decomposition import PCA
 
-from custseg.docs.warehouse import ModelSpace, SourceTables
+from custseg.tools.docs_site.warehouse import ModelSpace, SourceTables
 
 DPI = 100
 STYLE: Mapping[str, object] = {
