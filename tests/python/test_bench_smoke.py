@@ -1,4 +1,5 @@
-"""A 1M-line smoke run of the benchmark harness (bench/): its output, not its timings.
+"""A 200,000-line smoke run of the benchmark harness (bench/): its output, not its timings
+(every measure runs and reports; the sizes that count are in bench/RESULTS.md).
 
 The full benchmark (1M and 10M lines, three runs each, 100M on request) is not part of the
 tests; see bench/README.md.
@@ -11,8 +12,8 @@ from pathlib import Path
 from bench.harness import run_smoke
 
 
-def test_benchmark_harness_smoke_at_one_million_lines(tmp_path: Path):
-    outcome = run_smoke(tmp_path, lines=1_000_000, inputs_dir=tmp_path / "inputs")
+def test_benchmark_harness_smoke(tmp_path: Path):
+    outcome = run_smoke(tmp_path, lines=200_000, inputs_dir=tmp_path / "inputs")
     assert outcome["ok"], "\n".join(outcome["problems"])
     markdown = (tmp_path / "RESULTS.md").read_text()
     for measure in ("raw scan", "floor", "dbt run", "dbt build", "baseline"):

@@ -23,15 +23,22 @@ def compiled(tmp_path_factory) -> dict:
     warehouse file its refs point to."""
     workdir = tmp_path_factory.mktemp("twin")
     warehouse = workdir / "twin.duckdb"
-    sql = {}
-    for name, call in {
+    calls = {
         "plain": "{{ predict_segment('main.features', 'synthetic') }}",
         "items": "{{ predict_segment('main.features', 'synthetic', item_relation='main.items') }}",
         "distances": "{{ predict_segment('main.features', 'synthetic', all_distances=true) }}",
-    }.items():
-        run = invoke_dbt("compile", "--quiet", "--inline", call, workdir=workdir, warehouse=warehouse)
-        assert run.returncode == 0, run.output[-3000:]
-        sql[name] = run.output
+    }
+    marker = "-- next call --"
+    run = invoke_dbt(
+        "compile",
+        "--quiet",
+        "--inline",
+        f"\n{marker}\n".join(calls.values()),
+        workdir=workdir,
+        warehouse=warehouse,
+    )
+    assert run.returncode == 0, run.output[-3000:]
+    sql = dict(zip(calls, run.output.split(marker), strict=True))
     return {"sql": sql, "warehouse": warehouse}
 
 
