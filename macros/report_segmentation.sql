@@ -24,5 +24,22 @@
                 {%- endif -%}
             {%- endfor -%}
         {%- endif -%}
+        {%- set refreshed = results | selectattr('node.name', 'equalto', 'segment_refreshes')
+            | selectattr('status', 'equalto', 'success') | list -%}
+        {%- if refreshed -%}
+            {%- set latest = run_query(
+                "select source, snapshot_number, returning_customers, kept_segment_id_share, kept_segment_name_share"
+                ~ " from " ~ refreshed[0].node.relation_name
+                ~ " where returning_customers is not null"
+                ~ " qualify row_number() over (partition by source order by snapshot_number desc) = 1"
+                ~ " order by source"
+            ) -%}
+            {%- for row in latest.rows -%}
+                {{ log("segmentation " ~ row['source'] ~ ": refresh " ~ row['snapshot_number'] ~ " kept the segment of "
+                    ~ (100 * row['kept_segment_id_share']) | round(1) ~ "% of " ~ row['returning_customers']
+                    ~ " returning customers (the segment name of " ~ (100 * row['kept_segment_name_share']) | round(1) ~ "%)",
+                    info=true) }}
+            {%- endfor -%}
+        {%- endif -%}
     {%- endif -%}
 {% endmacro %}

@@ -27,11 +27,12 @@
 {#
     The date recency, tenure and age are measured at: the dbt var `var_name` when set,
     else the day after `latest_date` (an aggregate such as max(invoice_date)). Never
-    today's date, so that a rebuild on the same data gives the same figures.
+    today's date, so that a rebuild on the same data gives the same figures. An aggregate
+    either way, so that `select reference_date(...) from t` is one row.
 #}
 {% macro reference_date(var_name, latest_date) -%}
     {%- if var(var_name) -%}
-        cast('{{ var(var_name) }}' as date)
+        max(cast('{{ var(var_name) }}' as date))
     {%- else -%}
         cast({{ dbt.dateadd('day', 1, latest_date) }} as date)
     {%- endif -%}

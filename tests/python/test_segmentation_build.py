@@ -24,7 +24,7 @@ SEGMENT_TABLES = {
     "marts.segment_feature_profiles": "source, segment_id, feature",
     "marts.segment_models": "source",
 }
-EXCLUDED = {"marts.segment_profiles": "previous_segment_id"}
+EXCLUDED = {"marts.segment_profiles": "previous_segment_id, is_name_kept"}
 FEATURES = {
     "smartcart": "marts.customer_features_smartcart",
     "online_retail": "marts.customer_features_online_retail",
@@ -32,8 +32,8 @@ FEATURES = {
 
 
 def snapshot(run: DbtRun) -> dict[str, list[tuple]]:
-    """Every segment table, ordered by its key; segment_profiles without previous_segment_id
-    (empty on a first build, the kept id on a rebuild)."""
+    """Every segment table, ordered by its key; segment_profiles without what says what the
+    build before was (previous_segment_id, is_name_kept)."""
     return {
         table: run.query(f"select * exclude ({EXCLUDED[table]}) from {table} order by {key}")
         if table in EXCLUDED
@@ -110,6 +110,55 @@ def test_a_rebuild_gives_identical_tables_and_keeps_every_id(sample_build: DbtRu
     assert rebuild.scalar(
         "select count(*) from marts.segment_profiles where previous_segment_id = segment_id"
     ) == (rebuild.scalar("select count(*) from marts.segment_profiles"))
+
+
+def test_a_rebuild_of_the_same_data_replaces_its_snapshot(rebuild: DbtRun) -> None:
+    assert rebuild.query(
+        "select source, count(distinct snapshot_number), count(*)"
+        " from marts.customer_segment_snapshots group by 1 order by 1"
+    ) == rebuild.query("select source, 1, count(*) from marts.customer_segments group by 1 order by 1")
+    assert rebuild.scalar("select count(*) from marts.segment_profiles where not is_name_kept") == 0
+
+
+def test_a_refresh_is_a_new_snapshot_and_says_who_kept_their_segment(sample_build: DbtRun, tmp_path) -> None:
+    warehouse = copy_of(sample_build, tmp_path)
+    later = sample_build.scalar("select max(as_of_date) + 30 from marts.online_retail_customers")
+    run = invoke_dbt(
+        "build",
+        "--select",
+        "+fit_segmentation+",
+        "--exclude",
+        "test_type:unit",  # they pin their own dates; the var below would move them
+        "--vars",
+        f"{{online_retail_as_of_date: '{later}'}}",
+        workdir=tmp_path,
+        warehouse=warehouse,
+    )
+    assert run.returncode == 0, run.output[-5000:]
+    refresh = run.query(
+        "select snapshot_number, returning_customers, kept_segment_id, kept_segment_name, customers"
+        " from marts.segment_refreshes where source = 'online_retail' order by snapshot_number"
+    )
+    assert [row[0] for row in refresh] == [1, 2]
+    number, returning, kept_id, kept_name, customers = refresh[1]
+    assert returning == customers  # the same customers, 30 days later
+    assert 0 < kept_name <= kept_id <= returning
+    assert "segmentation online_retail: refresh 2 kept the segment of" in run.output
+    kept = run.query(
+        "select segment_id from marts.segment_profiles where source = 'online_retail' and is_name_kept"
+    )
+    names = dict(
+        run.query(
+            "select segment_id, segment_name from marts.segment_profiles where source = 'online_retail'"
+        )
+    )
+    before = dict(
+        sample_build.query(
+            "select segment_id, segment_name from marts.segment_profiles where source = 'online_retail'"
+        )
+    )
+    for (segment_id,) in kept:
+        assert names[segment_id] == before[segment_id]
 
 
 def test_the_build_says_how_strong_the_structure_is(rebuild: DbtRun) -> None:

@@ -6,6 +6,9 @@
     A trait fires when the segment sits at least var segment_typical_max_abs_z from the
     average on the model scale in the trait direction and its displayed figure (median, or
     mean for shares) agrees with that direction; it is strong from var segment_trait_min_abs_z.
+    A segment keeps its previous name while its id is kept (segment_id_matching) and every
+    trait the name stands for (name_traits) still fires; otherwise it gets the name the rules
+    give now.
     Names: two strong traits give "adjective noun", one gives "adjective customers", only
     mild ones give "Somewhat adjective customers". With no model feature that far from the
     average the segment is "Typical customers"; with distinct features but no trait for them,
@@ -13,6 +16,11 @@
     reaches var segment_majority_share. Every phrase carries its figures.
 #}
 
+{#- The previous build's table (none on a first build, and in unit tests, where `this` is unset). -#}
+{%- set previous = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier)
+    if execute and this is not none else none -%}
+{%- set previous_columns = adapter.get_columns_in_relation(previous) | map(attribute='name') | list
+    if previous is not none else [] -%}
 {%- set revenue_conditions = [] -%}
 {%- for source, feature in var('segment_revenue_features').items() -%}
     {%- do revenue_conditions.append("(source = '" ~ source ~ "' and feature = '" ~ feature ~ "')") -%}
@@ -93,6 +101,26 @@ id_matching as (
         previous_segment_id
     from {{ ref('segment_id_matching') }}
     where segment_id is not null
+
+),
+
+previous_names as (
+
+    {% if 'name_traits' in previous_columns %}
+    select
+        source,
+        segment_id,
+        split_part(segment_name, ' (segment ', 1) as base_name,
+        name_traits
+    from {{ this }}
+    {% else %}
+    select
+        cast(null as {{ dbt.type_string() }}) as source,
+        cast(null as {{ dbt.type_int() }}) as segment_id,
+        cast(null as {{ dbt.type_string() }}) as base_name,
+        cast(null as {{ dbt.type_string() }}) as name_traits
+    where false
+    {% endif %}
 
 ),
 
@@ -218,6 +246,7 @@ candidate_traits as (
         figures.source,
         figures.segment_id,
         traits.feature,
+        traits.direction,
         traits.adjective,
         traits.noun,
         traits.suggested_action,
@@ -249,6 +278,18 @@ candidate_traits as (
 
 ),
 
+trait_lists as (
+
+    select
+        source,
+        segment_id,
+        ',' || {{ dbt.listagg("feature || ':' || direction", "','", "order by feature, direction") }} || ','
+            as fired_traits
+    from candidate_traits
+    group by source, segment_id
+
+),
+
 ranked_traits as (
 
     select
@@ -270,6 +311,7 @@ named as (
         id_matching.previous_segment_id,
         first_trait.phrase as first_phrase,
         second_trait.phrase as second_phrase,
+        coalesce(trait_lists.fired_traits, ',') as fired_traits,
         case
             when coalesce(distinctive.max_abs_z, 0) < {{ var('segment_typical_max_abs_z') }}
                 then 'Typical customers'
@@ -277,7 +319,15 @@ named as (
             when not first_trait.is_strong then 'Somewhat ' || lower(first_trait.adjective) || ' customers'
             when second_trait.is_strong then first_trait.adjective || ' ' || second_trait.noun
             else first_trait.adjective || ' customers'
-        end as base_name,
+        end as rule_name,
+        case
+            when coalesce(distinctive.max_abs_z, 0) < {{ var('segment_typical_max_abs_z') }} then 'typical'
+            when first_trait.adjective is null then 'other'
+            when second_trait.is_strong
+                then first_trait.feature || ':' || first_trait.direction
+                || ',' || second_trait.feature || ':' || second_trait.direction
+            else first_trait.feature || ':' || first_trait.direction
+        end as rule_traits,
         coalesce(
             first_trait.suggested_action,
             'Keep in the regular programme; test offers to find what moves them'
@@ -292,6 +342,10 @@ named as (
         on
             shares.source = distinctive.source
             and shares.segment_id = distinctive.segment_id
+    left join trait_lists
+        on
+            shares.source = trait_lists.source
+            and shares.segment_id = trait_lists.segment_id
     left join models
         on shares.source = models.source
     left join id_matching
@@ -309,6 +363,45 @@ named as (
             and shares.segment_id = second_trait.segment_id
             and second_trait.trait_rank = 2
             and first_trait.is_strong
+
+),
+
+kept_names as (
+
+    select
+        named.*,
+        coalesce(
+            previous_names.name_traits is not null
+            and named.previous_segment_id = named.segment_id
+            and case
+                when previous_names.name_traits = 'typical' then named.rule_traits = 'typical'
+                when previous_names.name_traits = 'other' then named.rule_traits = 'other'
+                else
+                    {{ dbt.position("',' || split_part(previous_names.name_traits, ',', 1) || ','", 'named.fired_traits') }} > 0
+                    and (
+                        split_part(previous_names.name_traits, ',', 2) = ''
+                        or {{ dbt.position("',' || split_part(previous_names.name_traits, ',', 2) || ','", 'named.fired_traits') }} > 0
+                    )
+            end,
+            false
+        ) as is_name_kept,
+        previous_names.base_name as previous_base_name,
+        previous_names.name_traits as previous_name_traits
+    from named
+    left join previous_names
+        on
+            named.source = previous_names.source
+            and named.segment_id = previous_names.segment_id
+
+),
+
+chosen_names as (
+
+    select
+        *,
+        case when is_name_kept then previous_base_name else rule_name end as base_name,
+        case when is_name_kept then previous_name_traits else rule_traits end as name_traits
+    from kept_names
 
 ),
 
@@ -342,8 +435,10 @@ final as (
         suggested_action,
         structure_verdict,
         cast(previous_segment_id as {{ dbt.type_int() }}) as previous_segment_id,
+        name_traits,
+        is_name_kept,
         model_version
-    from named
+    from chosen_names
 
 )
 

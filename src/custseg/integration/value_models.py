@@ -1,0 +1,217 @@
+"""What the dbt Python models of customer value call: read the model inputs dbt hands them,
+fit each source once (:mod:`custseg.value`), and return one Arrow row per source with the
+fit's summary and its per-customer results as nested columns, which SQL models unnest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from custseg import __version__ as package_version
+from custseg.value import (
+    VALUE_COLUMNS,
+    ValueSettings,
+    ValueWarning,
+    evaluate_holdout,
+    fit_value_model,
+    summarise_evaluation,
+)
+
+INPUT_COLUMNS = ("source", "customer_id", "frequency", "recency", "T", "monetary_value")
+_TEXT, _DOUBLE, _INT = pa.string(), pa.float64(), pa.int64()
+
+
+def _rows(*fields: tuple[str, pa.DataType]) -> pa.DataType:
+    return pa.list_(pa.struct([pa.field(name, kind) for name, kind in fields]))
+
+
+_SUMMARY = {
+    "source": _TEXT,
+    "status": _TEXT,
+    "model_version": _TEXT,
+    "transaction_model": _TEXT,
+    "horizon_days": _INT,
+    "value_months": _INT,
+    "monthly_discount_rate": _DOUBLE,
+    "customers": _INT,
+    "repeat_customers": _INT,
+    "parameters": _rows(("model", _TEXT), ("parameter", _TEXT), ("value", _DOUBLE)),
+    "warnings": pa.list_(_TEXT),
+}
+FIT_SCHEMA = pa.schema(
+    [
+        *_SUMMARY.items(),
+        (
+            "predictions",
+            _rows(
+                ("customer_id", _TEXT), *[(c, _DOUBLE) for c in VALUE_COLUMNS[1:-1]], ("value_status", _TEXT)
+            ),
+        ),
+    ]
+)
+EVALUATION_SCHEMA = pa.schema(
+    [
+        *_SUMMARY.items(),
+        (
+            "metrics",
+            _rows(
+                ("predictor", _TEXT),
+                ("customers", _INT),
+                ("mae", _DOUBLE),
+                ("rmse", _DOUBLE),
+                ("correlation", _DOUBLE),
+                ("total_predicted", _DOUBLE),
+                ("total_actual", _DOUBLE),
+                ("no_return_auc", _DOUBLE),
+                ("no_return_auc_probability_active", _DOUBLE),
+            ),
+        ),
+        (
+            "customer_results",
+            _rows(
+                ("customer_id", _TEXT),
+                ("predicted_purchases", _DOUBLE),
+                ("baseline_purchases", _DOUBLE),
+                ("actual_purchases", _DOUBLE),
+                ("probability_no_purchase", _DOUBLE),
+            ),
+        ),
+    ]
+)
+
+
+class Relation(Protocol):
+    def df(self) -> pd.DataFrame: ...
+
+
+def fit_value_sources(settings: Mapping[str, Any], inputs: Relation) -> pa.Table:
+    """Fit every source in ``inputs`` (columns :data:`INPUT_COLUMNS`); one row per source of
+    :data:`FIT_SCHEMA`. Fallbacks (too few customers, no convergence) are in the rows'
+    ``warnings`` and ``status``, not raised."""
+    cfg = ValueSettings.from_mapping(settings)
+    frame = _frame(inputs)
+    rows = []
+    for source, part in _by_source(frame):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ValueWarning)
+            fit = fit_value_model(part, cfg)
+            predicted = fit.predict(part)
+        row = _summary(source, fit.status, cfg, part, fit.parameters, fit.spend_parameters, caught)
+        row["predictions"] = _records(predicted)
+        rows.append(row)
+    return pa.Table.from_pylist(rows, schema=FIT_SCHEMA)
+
+
+def evaluate_value_sources(
+    settings: Mapping[str, Any], calibration: Relation, *, holdout_days: int
+) -> pa.Table:
+    """Fit every source on its calibration inputs (:data:`INPUT_COLUMNS` plus
+    ``holdout_purchases``) and compare the predictions of the next ``holdout_days`` with what
+    customers bought; one row per source of :data:`EVALUATION_SCHEMA`."""
+    cfg = ValueSettings.from_mapping(settings)
+    frame = _frame(calibration, extra=("holdout_purchases",))
+    rows = []
+    for source, part in _by_source(frame):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ValueWarning)
+            holdout = part.set_index("customer_id")["holdout_purchases"].astype("float64")
+            results = evaluate_holdout(part, holdout, cfg, holdout_days=holdout_days)
+        status = (
+            "evaluated"
+            if (results["value_status"] == "predicted").any()
+            else str(results["value_status"].iloc[0])
+        )
+        row = _summary(source, status, cfg, part, {}, {}, caught, horizon_days=holdout_days)
+        row["metrics"] = _records(summarise_evaluation(results))
+        row["customer_results"] = _records(
+            results[
+                [
+                    "customer_id",
+                    "predicted_purchases",
+                    "baseline_purchases",
+                    "actual_purchases",
+                    "probability_no_purchase",
+                ]
+            ]
+        )
+        rows.append(row)
+    return pa.Table.from_pylist(rows, schema=EVALUATION_SCHEMA)
+
+
+def _frame(relation: Relation, extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    frame = relation.df()
+    missing = [c for c in (*INPUT_COLUMNS, *extra) if c not in frame.columns]
+    if missing:
+        raise ValueError(f"value model inputs lack column(s) {missing}")
+    return frame.assign(customer_id=frame["customer_id"].astype("str"))
+
+
+def _by_source(frame: pd.DataFrame):
+    for source in sorted(frame["source"].unique()):
+        yield str(source), frame[frame["source"] == source].drop(columns="source").reset_index(drop=True)
+
+
+def _summary(
+    source: str,
+    status: str,
+    cfg: ValueSettings,
+    inputs: pd.DataFrame,
+    parameters: Mapping[str, float],
+    spend_parameters: Mapping[str, float],
+    caught: list,
+    horizon_days: int | None = None,
+) -> dict[str, Any]:
+    messages = [str(w.message) for w in caught if issubclass(w.category, ValueWarning)]
+    listed = [{"model": cfg.transaction_model, "parameter": k, "value": v} for k, v in parameters.items()]
+    listed += [{"model": "gamma_gamma", "parameter": k, "value": v} for k, v in spend_parameters.items()]
+    return {
+        "source": source,
+        "status": status,
+        "model_version": _version(source, cfg, inputs, horizon_days),
+        "transaction_model": cfg.transaction_model,
+        "horizon_days": horizon_days or cfg.horizon_days,
+        "value_months": cfg.value_months,
+        "monthly_discount_rate": cfg.monthly_discount_rate,
+        "customers": int(len(inputs)),
+        "repeat_customers": int((inputs["frequency"] > 0).sum()),
+        "parameters": [{**p, "value": _plain(p["value"])} for p in listed],
+        "warnings": messages,
+    }
+
+
+def _version(source: str, cfg: ValueSettings, inputs: pd.DataFrame, horizon_days: int | None) -> str:
+    """12 hex digits of a SHA-256 of the settings, the library versions and the sorted inputs."""
+    import pymc_marketing
+
+    hasher = hashlib.sha256()
+    meta = {
+        "source": source,
+        "settings": {**vars(cfg), "horizon_days": horizon_days or cfg.horizon_days},
+        "custseg": package_version,
+        "pymc_marketing": pymc_marketing.__version__,
+    }
+    hasher.update(json.dumps(meta, sort_keys=True, default=str).encode())
+    ordered = inputs.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
+    hasher.update(pd.util.hash_pandas_object(ordered, index=False).to_numpy().tobytes())
+    return hasher.hexdigest()[:12]
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _plain(value: Any) -> Any:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
