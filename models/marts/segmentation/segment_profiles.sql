@@ -111,15 +111,19 @@ previous_names as (
         source,
         segment_id,
         split_part(segment_name, ' (segment ', 1) as base_name,
-        name_traits
+        name_traits,
+        ',' || split_part(name_traits, ',', 1) || ',' as first_trait_key,
+        ',' || split_part(name_traits, ',', 2) || ',' as second_trait_key
     from {{ this }}
     {% else %}
-    select
-        cast(null as {{ dbt.type_string() }}) as source,
-        cast(null as {{ dbt.type_int() }}) as segment_id,
-        cast(null as {{ dbt.type_string() }}) as base_name,
-        cast(null as {{ dbt.type_string() }}) as name_traits
-    where false
+        select
+            cast(null as {{ dbt.type_string() }}) as source,
+            cast(null as {{ dbt.type_int() }}) as segment_id,
+            cast(null as {{ dbt.type_string() }}) as base_name,
+            cast(null as {{ dbt.type_string() }}) as name_traits,
+            cast(null as {{ dbt.type_string() }}) as first_trait_key,
+            cast(null as {{ dbt.type_string() }}) as second_trait_key
+        where false
     {% endif %}
 
 ),
@@ -324,8 +328,9 @@ named as (
             when coalesce(distinctive.max_abs_z, 0) < {{ var('segment_typical_max_abs_z') }} then 'typical'
             when first_trait.adjective is null then 'other'
             when second_trait.is_strong
-                then first_trait.feature || ':' || first_trait.direction
-                || ',' || second_trait.feature || ':' || second_trait.direction
+                then
+                    first_trait.feature || ':' || first_trait.direction
+                    || ',' || second_trait.feature || ':' || second_trait.direction
             else first_trait.feature || ':' || first_trait.direction
         end as rule_traits,
         coalesce(
@@ -377,10 +382,10 @@ kept_names as (
                 when previous_names.name_traits = 'typical' then named.rule_traits = 'typical'
                 when previous_names.name_traits = 'other' then named.rule_traits = 'other'
                 else
-                    {{ dbt.position("',' || split_part(previous_names.name_traits, ',', 1) || ','", 'named.fired_traits') }} > 0
+                    {{ dbt.position('previous_names.first_trait_key', 'named.fired_traits') }} > 0
                     and (
-                        split_part(previous_names.name_traits, ',', 2) = ''
-                        or {{ dbt.position("',' || split_part(previous_names.name_traits, ',', 2) || ','", 'named.fired_traits') }} > 0
+                        previous_names.second_trait_key = ',,'
+                        or {{ dbt.position('previous_names.second_trait_key', 'named.fired_traits') }} > 0
                     )
             end,
             false
