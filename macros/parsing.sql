@@ -51,12 +51,15 @@
     {%- set stripped -%}
         regexp_replace(regexp_replace({{ value }}, '^([-+]?)\s*{{ currency }}\s*', '\1'), '\s*{{ currency }}$', '')
     {%- endset -%}
-    case
-        when regexp_full_match({{ stripped }}, '{{ grammar }}') and regexp_matches({{ stripped }}, '\d')
-            then regexp_extract({{ stripped }}, '{{ grammar }}', 1)
-            || coalesce(nullif(regexp_replace(regexp_extract({{ stripped }}, '{{ grammar }}', 2), '[^0-9]', '', 'g'), ''), '0')
-            || '.' || coalesce(nullif(regexp_extract({{ stripped }}, '{{ grammar }}', 3), ''), '0')
-    end
+    {#- The pattern's groups, bound once (a one-element list comprehension); no match gives ''. #}
+    [
+        case
+            when parts.whole || parts.fraction <> ''
+                then parts.sign || coalesce(nullif(regexp_replace(parts.whole, '[^0-9]', '', 'g'), ''), '0')
+                || '.' || coalesce(nullif(parts.fraction, ''), '0')
+        end
+        for parts in [regexp_extract({{ stripped }}, '{{ grammar }}', ['sign', 'whole', 'fraction'])]
+    ][1]
 {%- endmacro %}
 
 {#
@@ -164,16 +167,24 @@
 
 {% macro duckdb__date_order_evidence(column, repair_year_shift) -%}
     {%- set pattern = "'^(\\d{1,2})[-/.](\\d{1,2})[-/.](?:\\d{2}|\\d{4})(?:[ T]|$)'" -%}
-    {%- set first = "try_cast(nullif(regexp_extract(" ~ clean_text(column) ~ ", " ~ pattern ~ ", 1), '') as integer)" -%}
-    {%- set second = "try_cast(nullif(regexp_extract(" ~ clean_text(column) ~ ", " ~ pattern ~ ", 2), '') as integer)" -%}
-    {%- set repaired = (" or " ~ first ~ " in (22, 23)") if repair_year_shift else "" -%}
-    {%- set month_first = "((" ~ first ~ " between 1 and 12" ~ repaired ~ ") and " ~ second ~ " between 1 and 31)" -%}
-    {%- set day_first = "(" ~ second ~ " between 1 and 12 and " ~ first ~ " between 1 and 31)" -%}
-    case
-        when {{ month_first }} and {{ day_first }} then 'either'
-        when {{ month_first }} then 'month_first'
-        when {{ day_first }} then 'day_first'
-    end
+    {%- set repaired = " or fields.first in (22, 23)" if repair_year_shift else "" -%}
+    {%- set month_first = "((fields.first between 1 and 12" ~ repaired ~ ") and fields.second between 1 and 31)" -%}
+    {%- set day_first = "(fields.second between 1 and 12 and fields.first between 1 and 31)" -%}
+    {#- The two fields as numbers, bound once (one-element list comprehensions). #}
+    [
+        case
+            when {{ month_first }} and {{ day_first }} then 'either'
+            when {{ month_first }} then 'month_first'
+            when {{ day_first }} then 'day_first'
+        end
+        for fields in [
+            {
+                'first': try_cast(nullif(matched.first, '') as integer),
+                'second': try_cast(nullif(matched.second, '') as integer)
+            }
+            for matched in [regexp_extract({{ clean_text(column) }}, {{ pattern }}, ['first', 'second'])]
+        ]
+    ][1]
 {%- endmacro %}
 
 {#
