@@ -118,8 +118,11 @@
     {%- set spaced = "upper(regexp_replace(" ~ value ~ ", '\\s+', ' ', 'g'))" -%}
     {%- set repaired_month = "regexp_replace(regexp_replace(" ~ spaced ~ ", '^22([-/.])', '10\\1'), '^23([-/.])', '11\\1')" -%}
     coalesce(
-        {#- Year first only with a four-digit year in front: %Y alone would also read 25-03-23 as the year 25. #}
-        case when substr({{ value }}, 5, 1) in ('-', '/') then {{ as_year_first }} end,
+        {#- Year first only with a four-digit year in front: %Y alone would also read 6/12/13 as the year 6. #}
+        case
+            when substr({{ value }}, 5, 1) in ('-', '/') and try_cast(left({{ value }}, 4) as integer) between 1000 and 9999
+                then {{ as_year_first }}
+        end,
         case
             when regexp_matches({{ value }}, '(?:Z|[+-]\d{2}:?\d{2})$')
                 then timezone('UTC', try_cast({{ value }} as timestamptz))
