@@ -19,26 +19,30 @@
 {%- endmacro %}
 
 {#
-    The number a raw value writes, as plain text that casts exactly ('-1234.50'), or NULL when
-    it is not a number. Accepted: an optional sign, a currency symbol or code before or after
-    (£ $ € GBP USD EUR), digits with the file's decimal separator (`decimal_separator`: 'point' or
-    'comma') and optional thousands separators in groups of three (',', spaces or an apostrophe
-    with a decimal point; '.' or spaces with a decimal comma): 2.55, £1,234.50, $58,138.00, 2,55,
-    1.234,56, 58 138,00 €. Text, so that callers cast it to the type they need (a double to
-    check range and wholeness, a decimal to keep cents exactly) and nothing is rounded here.
+    The number a raw value writes, as `type` (a double to check range and wholeness, a decimal
+    to keep cents exactly), or NULL when it is not a number. Accepted: an optional sign, a
+    currency symbol or code before or after (£ $ € GBP USD EUR), digits with the file's decimal
+    separator (`decimal_separator`: 'point' or 'comma') and optional thousands separators in
+    groups of three (',', spaces or an apostrophe with a decimal point; '.' or spaces with a
+    decimal comma): 2.55, £1,234.50, $58,138.00, 2,55, 1.234,56, 58 138,00 €. Never rounded to
+    fit (beyond the scale of `type`): callers check range and wholeness.
 #}
-{% macro number_text(column, decimal_separator) -%}
-    {{ return(adapter.dispatch('number_text', 'custseg')(column, decimal_separator)) }}
+{% macro parse_number(column, decimal_separator, type) -%}
+    {{ return(adapter.dispatch('parse_number', 'custseg')(column, decimal_separator, type)) }}
 {%- endmacro %}
 
-{% macro duckdb__number_text(column, decimal_separator) -%}
+{% macro duckdb__parse_number(column, decimal_separator, type) -%}
     {%- set value = clean_text(column) -%}
-    case
-        when {{ decimal_separator }} = 'comma' then {{ _duckdb_number_from_parts(value, 'comma') }}
-        {# Fast path: a plain number (most values of most files) needs no pattern. #}
-        when try_cast({{ value }} as double) is not null then {{ value }}
-        else {{ _duckdb_number_from_parts(value, 'point') }}
-    end
+    coalesce(
+        {#- Fast path: a plain number in a decimal-point file (most values of most files). #}
+        case when {{ decimal_separator }} = 'point' then try_cast({{ value }} as {{ type }}) end,
+        try_cast(
+            case
+                when {{ decimal_separator }} = 'comma' then {{ _duckdb_number_from_parts(value, 'comma') }}
+                else {{ _duckdb_number_from_parts(value, 'point') }}
+            end as {{ type }}
+        )
+    )
 {%- endmacro %}
 
 {% macro _duckdb_number_from_parts(value, separator) -%}
@@ -90,7 +94,7 @@
 
 {#
     An invoice or enrolment timestamp; NULL when it matches no layout (or lands outside the years
-    1900-2199, which no layout can mean). Layouts:
+    1900-2199, which no date of these files can mean). Layouts:
     - year first, ISO 8601 and the like: 2010-12-01 08:26:00, 2010-12-01T08:26, 2010/12/01, with
       seconds, fractions of a second, or none; with a zone (Z, +01:00, +0100) it is converted to
       UTC, without one it is taken as written;
@@ -114,30 +118,35 @@
         '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%d',
         '%Y/%m/%d %H:%M:%S', '%Y/%m/%d %H:%M', '%Y/%m/%d',
     ] -%}
-    {%- set as_year_first = "try_strptime(" ~ value ~ ", " ~ _strptime_list(year_first) ~ ")" -%}
     {%- set spaced = "upper(regexp_replace(" ~ value ~ ", '\\s+', ' ', 'g'))" -%}
     {%- set repaired_month = "regexp_replace(regexp_replace(" ~ spaced ~ ", '^22([-/.])', '10\\1'), '^23([-/.])', '11\\1')" -%}
-    coalesce(
-        {#- Year first only with a four-digit year in front: %Y alone would also read 6/12/13 as the year 6. #}
-        case
-            when substr({{ value }}, 5, 1) in ('-', '/') and try_cast(left({{ value }}, 4) as integer) between 1000 and 9999
-                then {{ as_year_first }}
-        end,
-        case
-            when regexp_matches({{ value }}, '(?:Z|[+-]\d{2}:?\d{2})$')
-                then timezone('UTC', try_cast({{ value }} as timestamptz))
-        end,
-        case {{ date_order }}
-            when 'month_first' then coalesce(
-                try_strptime({{ spaced }}, {{ _strptime_list(day_month_layouts('%m', '%d')) }})
-                {%- if repair_year_shift %},
-                try_strptime({{ repaired_month }}, {{ _strptime_list(day_month_layouts('%m', '%d')) }})
-                {%- endif %}
-            )
-            when 'day_first'
-                then try_strptime({{ spaced }}, {{ _strptime_list(day_month_layouts('%d', '%m')) }})
-        end
-    )
+    {%- set earliest = "timestamp '1900-01-01 00:00:00'" -%}
+    {%- set too_late = "timestamp '2200-01-01 00:00:00'" -%}
+    {#-
+        Day-month layouts first in a file read day or month first (so that 25-03-23 is never
+        read as the year 25 by %Y), then year first, then with a zone. The bounds (nullif of
+        greatest and least: one evaluation) drop what no layout can mean, such as the year 6 that
+        %Y makes of 6/12/13 in a year-first file.
+    #}
+    nullif(least(nullif(greatest(
+        coalesce(
+            case {{ date_order }}
+                when 'month_first' then coalesce(
+                    try_strptime({{ spaced }}, {{ _strptime_list(day_month_layouts('%m', '%d')) }})
+                    {%- if repair_year_shift %},
+                    try_strptime({{ repaired_month }}, {{ _strptime_list(day_month_layouts('%m', '%d')) }})
+                    {%- endif %}
+                )
+                when 'day_first'
+                    then try_strptime({{ spaced }}, {{ _strptime_list(day_month_layouts('%d', '%m')) }})
+            end,
+            try_strptime({{ value }}, {{ _strptime_list(year_first) }}),
+            case
+                when regexp_matches({{ value }}, '(?:Z|[+-]\d{2}:?\d{2})$')
+                    then timezone('UTC', try_cast({{ value }} as timestamptz))
+            end
+        ),
+        {{ earliest }}), {{ earliest }}), {{ too_late }}), {{ too_late }})
 {%- endmacro %}
 
 {# strptime layouts with the day and month first, two-digit years before four-digit ones (a %Y would read 23 as the year 23). #}

@@ -62,26 +62,21 @@ parsed as (
         upper({{ clean_text('distinct_lines.raw_invoiceno') }}) as invoice_no,
         upper({{ clean_text('distinct_lines.raw_stockcode') }}) as stock_code,
         {{ clean_text('distinct_lines.raw_description') }} as description,
-        {{ number_text('distinct_lines.raw_quantity', 'file_formats.decimal_separator') }} as quantity_text,
+        {# Doubles to check range and wholeness (exact for whole numbers far beyond the limits). #}
+        {{ parse_number('distinct_lines.raw_quantity', 'file_formats.decimal_separator', type_double()) }}
+            as quantity_value,
         {{ parse_timestamp('distinct_lines.raw_invoicedate', 'file_formats.date_order', repair_year_shift=true) }}
             as invoiced_at,
-        {{ number_text('distinct_lines.raw_unitprice', 'file_formats.decimal_separator') }} as unit_price_text,
+        {{ parse_number('distinct_lines.raw_unitprice', 'file_formats.decimal_separator', type_double()) }}
+            as unit_price_value,
+        {# Prices are kept to 4 decimals (a hundredth of a penny). #}
+        {{ parse_number('distinct_lines.raw_unitprice', 'file_formats.decimal_separator', 'decimal(18, 4)') }}
+            as unit_price_exact,
         {{ normalise_customer_id('distinct_lines.raw_customerid') }} as customer_id,
         coalesce({{ clean_text('distinct_lines.raw_country') }}, 'Unspecified') as country
     from distinct_lines
     inner join file_formats
         on distinct_lines._file_id = file_formats._file_id
-
-),
-
-numbers as (
-
-    select
-        *,
-        {# Doubles to check range and wholeness (exact for whole numbers far beyond the limits). #}
-        try_cast(quantity_text as {{ type_double() }}) as quantity_value,
-        try_cast(unit_price_text as {{ type_double() }}) as unit_price_value
-    from parsed
 
 ),
 
@@ -93,7 +88,7 @@ checked as (
         abs(quantity_value) > {{ var('online_retail_max_plausible_quantity') }} as is_quantity_implausible,
         abs(unit_price_value) > {{ var('online_retail_max_plausible_unit_price_gbp') }}
         or (unit_price_value < 0 and invoice_no not like 'A%') as is_unit_price_implausible
-    from numbers
+    from parsed
 
 ),
 
@@ -120,8 +115,7 @@ final as (
                 then cast(quantity_value as {{ dbt.type_int() }})
         end as quantity,
         invoiced_at,
-        {# Prices are kept to 4 decimals (a hundredth of a penny). #}
-        case when not is_unit_price_implausible then try_cast(unit_price_text as decimal(18, 4)) end as unit_price_gbp,
+        case when not is_unit_price_implausible then unit_price_exact end as unit_price_gbp,
         customer_id,
         country,
         line_copies,

@@ -69,13 +69,14 @@ numbers as (
         source.*,
         file_formats.header_fields as expected_field_count,
         file_formats.date_order,
-        try_cast({{ number_text('source.raw_id', 'file_formats.decimal_separator') }} as {{ type_double() }})
-            as id_value,
+        {{ parse_number('source.raw_id', 'file_formats.decimal_separator', type_double()) }} as id_value,
         {{ clean_text('source.raw_education') }} as education_raw,
         {{ clean_text('source.raw_marital_status') }} as marital_status_raw,
         cast({{ parse_timestamp('source.raw_dt_customer', 'file_formats.date_order') }} as date) as enrolled_date,
+        file_formats.decimal_separator,
         {%- for raw, name in integer_columns + amount_columns %}
-            {{ number_text('source.raw_' ~ raw | lower, 'file_formats.decimal_separator') }} as {{ name }}_text,
+            {{ parse_number('source.raw_' ~ raw | lower, 'file_formats.decimal_separator', type_double()) }}
+                as {{ name }}_value,
         {%- endfor %}
         {{ raw_row_hash(
             raw_aliases, shape=('source.field_count', 'file_formats.header_fields', 'source.raw_extra_field')
@@ -83,18 +84,6 @@ numbers as (
     from source
     inner join file_formats
         on source._file_id = file_formats._file_id
-
-),
-
-number_values as (
-
-    select
-        *,
-        {%- for raw, name in integer_columns + amount_columns %}
-            try_cast({{ name }}_text as {{ type_double() }}) as {{ name }}_value,
-        {%- endfor %}
-        case when id_value = trunc(id_value) then cast(id_value as {{ dbt.type_bigint() }}) end as customer_id
-    from numbers
 
 ),
 
@@ -111,11 +100,12 @@ parsed as (
         {%- for raw, name in amount_columns %}
             case
                 when {{ name }}_value between 0 and {{ var('smartcart_max_plausible_amount') }}
-                    then try_cast({{ name }}_text as decimal(18, 2))
+                    then {{ parse_number('raw_' ~ raw | lower, 'decimal_separator', 'decimal(18, 2)') }}
             end as {{ name }},
         {%- endfor %}
+        case when id_value = trunc(id_value) then cast(id_value as {{ dbt.type_bigint() }}) end as customer_id,
         enrolled_date is not null and birth_year_value > extract(year from enrolled_date) as is_born_after_enrolment
-    from number_values
+    from numbers
 
 ),
 
