@@ -84,7 +84,7 @@ checked as (
 
     select
         *,
-        quantity_value <> trunc(quantity_value) as is_quantity_fractional,
+        quantity_value <> floor(quantity_value) as is_quantity_fractional,
         abs(quantity_value) > {{ var('online_retail_max_plausible_quantity') }} as is_quantity_implausible,
         abs(unit_price_value) > {{ var('online_retail_max_plausible_unit_price_gbp') }}
         or (unit_price_value < 0 and invoice_no not like 'A%') as is_unit_price_implausible

@@ -93,7 +93,7 @@ parsed as (
         *,
         {%- for raw, name in integer_columns %}
             case
-                when {{ name }}_value = trunc({{ name }}_value) and abs({{ name }}_value) <= 2147483647
+                when {{ name }}_value = floor({{ name }}_value) and abs({{ name }}_value) <= 2147483647
                     then cast({{ name }}_value as {{ dbt.type_int() }})
             end as {{ name }},
         {%- endfor %}
@@ -103,7 +103,7 @@ parsed as (
                     then {{ parse_number('raw_' ~ raw | lower, 'decimal_separator', 'decimal(18, 2)') }}
             end as {{ name }},
         {%- endfor %}
-        case when id_value = trunc(id_value) then cast(id_value as {{ dbt.type_bigint() }}) end as customer_id,
+        case when id_value = floor(id_value) then cast(id_value as {{ dbt.type_bigint() }}) end as customer_id,
         enrolled_date is not null and birth_year_value > extract(year from enrolled_date) as is_born_after_enrolment
     from numbers
 
@@ -123,9 +123,9 @@ checked as (
         concat_ws(
             ', ',
             {%- for raw, name in integer_columns %}
-                case when {{ name }}_value <> trunc({{ name }}_value) then '{{ raw }}' end,
+                case when {{ name }}_value <> floor({{ name }}_value) then '{{ raw }}' end,
             {%- endfor %}
-            case when id_value <> trunc(id_value) then 'ID' end
+            case when id_value <> floor(id_value) then 'ID' end
         ) as fractional_columns,
         concat_ws(
             ', ',
@@ -153,7 +153,7 @@ checked as (
                         then
                             '{{ raw }} ' || raw_{{ raw | lower }} || ' (above '
                             || {{ var('smartcart_max_plausible_count') }} || ')'
-                    when {{ name }}_value = trunc({{ name }}_value) and {{ name }} is null
+                    when {{ name }}_value = floor({{ name }}_value) and {{ name }} is null
                         then '{{ raw }} ' || raw_{{ raw | lower }} || ' (out of range)'
                 end,
             {%- endfor %}
