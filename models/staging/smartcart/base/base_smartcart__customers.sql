@@ -73,10 +73,14 @@ numbers as (
         {{ clean_text('source.raw_education') }} as education_raw,
         {{ clean_text('source.raw_marital_status') }} as marital_status_raw,
         cast({{ parse_timestamp('source.raw_dt_customer', 'file_formats.date_order') }} as date) as enrolled_date,
-        file_formats.decimal_separator,
         {%- for raw, name in integer_columns + amount_columns %}
             {{ parse_number('source.raw_' ~ raw | lower, 'file_formats.decimal_separator', type_double()) }}
                 as {{ name }}_value,
+        {%- endfor %}
+        {#- Amounts kept exactly, in cents. #}
+        {%- for raw, name in amount_columns %}
+            {{ parse_number('source.raw_' ~ raw | lower, 'file_formats.decimal_separator', 'decimal(18, 2)') }}
+                as {{ name }}_exact,
         {%- endfor %}
         {{ raw_row_hash(
             raw_aliases, shape=('source.field_count', 'file_formats.header_fields', 'source.raw_extra_field')
@@ -100,7 +104,7 @@ parsed as (
         {%- for raw, name in amount_columns %}
             case
                 when {{ name }}_value between 0 and {{ var('smartcart_max_plausible_amount') }}
-                    then {{ parse_number('raw_' ~ raw | lower, 'decimal_separator', 'decimal(18, 2)') }}
+                    then {{ name }}_exact
             end as {{ name }},
         {%- endfor %}
         case when id_value = floor(id_value) then cast(id_value as {{ dbt.type_bigint() }}) end as customer_id,
