@@ -36,22 +36,20 @@
     coalesce(
         {#- Fast path: a plain number in a decimal-point file (most values of most files). #}
         case when {{ decimal_separator }} = 'point' then try_cast({{ value }} as {{ type }}) end,
+        {#- Otherwise the pattern; a decimal-comma value is first written with a point (1.234,5 as 1,234.5). #}
         try_cast(
-            case
-                when {{ decimal_separator }} = 'comma' then {{ _duckdb_number_from_parts(value, 'comma') }}
-                else {{ _duckdb_number_from_parts(value, 'point') }}
-            end as {{ type }}
+            {{ _duckdb_number_from_parts(
+                "case when " ~ decimal_separator ~ " = 'comma' then translate(" ~ value ~ ", '.,', ',.') else "
+                ~ value ~ " end"
+            ) }} as {{ type }}
         )
     )
 {%- endmacro %}
 
-{% macro _duckdb_number_from_parts(value, separator) -%}
+{# The pattern of a decimal-point number: sign, whole part (thousands separators: ',', spaces, an apostrophe), fraction. #}
+{% macro _duckdb_number_from_parts(value) -%}
     {%- set currency = '(?:[£$€]|GBP|USD|EUR)' -%}
-    {%- if separator == 'comma' -%}
-        {%- set grammar = '^([-+]?)(\\d{1,3}(?:[. \\x{a0}\\x{202f}]\\d{3})+|\\d*)(?:,(\\d+))?$' -%}
-    {%- else -%}
-        {%- set grammar = "^([-+]?)(\\d{1,3}(?:[, \\x{a0}\\x{202f}'']\\d{3})+|\\d*)(?:\\.(\\d+))?$" -%}
-    {%- endif -%}
+    {%- set grammar = "^([-+]?)(\\d{1,3}(?:[, \\x{a0}\\x{202f}'']\\d{3})+|\\d*)(?:\\.(\\d+))?$" -%}
     {%- set stripped -%}
         regexp_replace(regexp_replace({{ value }}, '^([-+]?)\s*{{ currency }}\s*', '\1'), '\s*{{ currency }}$', '')
     {%- endset -%}

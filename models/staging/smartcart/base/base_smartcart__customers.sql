@@ -73,14 +73,14 @@ numbers as (
         {{ clean_text('source.raw_education') }} as education_raw,
         {{ clean_text('source.raw_marital_status') }} as marital_status_raw,
         cast({{ parse_timestamp('source.raw_dt_customer', 'file_formats.date_order') }} as date) as enrolled_date,
-        {%- for raw, name in integer_columns + amount_columns %}
+        {%- for raw, name in integer_columns %}
             {{ parse_number('source.raw_' ~ raw | lower, 'file_formats.decimal_separator', type_double()) }}
                 as {{ name }}_value,
         {%- endfor %}
-        {#- Amounts kept exactly, in cents. #}
+        {#- Amounts parsed once, exactly, wide enough that a huge one is implausible, not unparsed. #}
         {%- for raw, name in amount_columns %}
-            {{ parse_number('source.raw_' ~ raw | lower, 'file_formats.decimal_separator', 'decimal(18, 2)') }}
-                as {{ name }}_exact,
+            {{ parse_number('source.raw_' ~ raw | lower, 'file_formats.decimal_separator', 'decimal(38, 2)') }}
+                as {{ name }}_value,
         {%- endfor %}
         {{ raw_row_hash(
             raw_aliases, shape=('source.field_count', 'file_formats.header_fields', 'source.raw_extra_field')
@@ -104,7 +104,7 @@ parsed as (
         {%- for raw, name in amount_columns %}
             case
                 when {{ name }}_value between 0 and {{ var('smartcart_max_plausible_amount') }}
-                    then {{ name }}_exact
+                    then cast({{ name }}_value as decimal(18, 2))
             end as {{ name }},
         {%- endfor %}
         case when id_value = floor(id_value) then cast(id_value as {{ dbt.type_bigint() }}) end as customer_id,
