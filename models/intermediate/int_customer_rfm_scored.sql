@@ -16,7 +16,7 @@ online_retail_customers as (
         customer_id,
         recency_days,
         purchase_invoices as frequency,
-        greatest(net_sales_gbp, 0) as monetary
+        monetary_gbp as monetary
     from {{ ref('int_online_retail_customers_aggregated') }}
 
 ),

@@ -1,7 +1,13 @@
 {#
-    Clean transaction lines, each marked as a product line or as one of the
-    non-product line types listed in the seed non_product_stock_codes (classified per
-    stock code in int_stock_codes_classified).
+    Clean transaction lines, each classified by its stock code (int_stock_codes_classified:
+    a product, or a non-product line type), with the flags every purchase measure reads, so
+    that "a purchase" means the same thing everywhere:
+    - a purchase line is a product line that is not a return and has a price above 0 (free
+      lines never make a purchase);
+    - a product return is a product line that is a return (a cancellation or a negative
+      quantity);
+    - a manual adjustment is a line of type manual_adjustment (the M code: price corrections
+      and credits), which the customer marts net into what the customer spent.
 #}
 
 with
@@ -27,7 +33,11 @@ classified as (
     select
         transactions.*,
         stock_codes.line_type,
-        stock_codes.is_product
+        stock_codes.is_product,
+        stock_codes.is_product and not transactions.is_return and transactions.unit_price_gbp > 0
+            as is_purchase_line,
+        stock_codes.is_product and transactions.is_return as is_product_return,
+        stock_codes.line_type = 'manual_adjustment' as is_manual_adjustment
     from transactions
     inner join stock_codes
         on transactions.stock_code = stock_codes.stock_code

@@ -49,8 +49,8 @@ smartcart as (
         rfm_segment,
         reference_date as as_of_date,
         enrolled_date as customer_since_date,
-        cast(null as decimal(18, 2)) as revenue_gbp,
-        cast(null as decimal(18, 2)) as gross_sales_gbp,
+        cast(null as decimal(38, 2)) as revenue_gbp,
+        cast(null as decimal(38, 2)) as gross_sales_gbp,
         cast(null as {{ dbt.type_int() }}) as purchase_invoices,
         total_spend as smartcart_revenue,
         total_spend as source_revenue

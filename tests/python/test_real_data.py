@@ -54,6 +54,13 @@ def test_smartcart_rows_all_accounted_for(international_build):
     ) == [666666]
 
 
+def test_international_file_read_month_first(international_build):
+    assert international_build.query(
+        "select date_order, date_order_decided_by, decimal_separator, day_first_lines "
+        "from staging.base_online_retail__file_formats"
+    ) == [("month_first", "values", "point", 0)]
+
+
 def test_international_lines_all_accounted_for(international_build):
     clean = international_build.scalar("select count(*) from staging.stg_online_retail__transactions")
     reasons = dict(
@@ -95,13 +102,57 @@ def test_full_file_lines_all_accounted_for(full_file_build):
     )
 
 
-def test_one_customer_row_per_customer_with_a_product_purchase(international_build):
+def test_one_customer_row_per_customer_with_a_purchase_that_counts(international_build):
     customers = international_build.scalar("select count(*) from marts.online_retail_customers")
-    with_product_purchase = international_build.scalar(
-        "select count(distinct customer_id) from intermediate.int_transaction_lines_classified "
-        "where is_product and not is_return"
+    with_counted_purchase = international_build.scalar(
+        "select count(distinct customer_id) from intermediate.int_purchase_invoices_netted "
+        "where is_counted_purchase"
     )
-    assert customers == with_product_purchase <= 409
+    left_out = international_build.scalar("select count(*) from marts.online_retail_customers_left_out")
+    assert customers == with_counted_purchase
+    assert customers + left_out == 409
+
+
+def test_full_file_customers_accounted_for_with_their_reasons(full_file_build):
+    placed = dict(
+        full_file_build.query(
+            "select coalesce(exclusion_reason, 'in the customer mart'), count(*) "
+            "from intermediate.int_online_retail_customer_lines_summarised group by 1"
+        )
+    )
+    assert sum(placed.values()) == 4372
+    assert placed["in the customer mart"] == full_file_build.scalar(
+        "select count(*) from marts.online_retail_customers"
+    )
+    # 12346 bought 74,215 storage jars (77,183.60) and cancelled them 16 minutes later: no purchase.
+    assert full_file_build.query(
+        "select exclusion_reason, cast(gross_sales_gbp as varchar), cast(returned_value_gbp as varchar) "
+        "from marts.online_retail_customers_left_out where customer_id = '12346'"
+    ) == [("only_free_or_returned_purchases", "77183.60", "77183.60")]
+    # 15098: a set of 60 picnic baskets keyed at 649.50 each, corrected by a manual credit of 38,970.
+    assert [
+        float(v)
+        for v in full_file_build.query(
+            "select frequency, monetary_gbp, manual_adjustments_gbp from marts.online_retail_customers "
+            "where customer_id = '15098'"
+        )[0]
+    ] == [2, 649.50, -38970.00]
+
+
+def test_full_file_non_product_rules_and_data_quality_report(full_file_build):
+    by_rule = full_file_build.query(
+        "select stock_code, line_type from intermediate.int_stock_codes_classified "
+        "where classified_by in ('description_rule', 'code_shape_rule')"
+    )
+    assert ("23574", "fee") in by_rule  # PACKING CHARGE, a fee under a product-like code
+    summary = dict(
+        full_file_build.query(
+            "select report_item, report_value from marts.online_retail_data_quality "
+            "where report_section = 'summary'"
+        )
+    )
+    assert summary["rows"].startswith("rows: 541909 raw = 401604 clean + 140305 rejected")
+    assert "utf-8" in summary["file"] and "dates year first" in summary["file"]
 
 
 def test_customer_12347_matches_a_direct_query_over_clean_lines(international_build):
@@ -114,6 +165,7 @@ def test_customer_12347_matches_a_direct_query_over_clean_lines(international_bu
             where customer_id = '12347'
                 and invoice_no not like 'C%'
                 and quantity > 0
+                and unit_price_gbp > 0
                 and stock_code not in (select stock_code from seeds.non_product_stock_codes)
         ),
         baskets as (select invoice_no, sum(amount) as basket from lines group by 1)

@@ -1,7 +1,7 @@
 {#
     Each customer's share of product purchase value per category (var
-    online_retail_product_categories). Shares add up to 1; NULL for a customer whose
-    purchases are all free.
+    online_retail_product_categories), over purchase lines (paid product lines that are not
+    returns), for the customers of the customer mart. Shares add up to 1.
 #}
 
 with
@@ -13,7 +13,15 @@ purchases as (
         stock_code,
         line_amount_gbp
     from {{ ref('int_transaction_lines_classified') }}
-    where is_product and not is_return
+    where is_purchase_line
+
+),
+
+{# The customers of the customer mart (others have no purchase that counts). #}
+customers as (
+
+    select customer_id
+    from {{ ref('int_online_retail_customers_aggregated') }}
 
 ),
 
@@ -45,9 +53,11 @@ category_sales as (
 final as (
 
     select
-        customer_id,
-        {{ share_columns(var('online_retail_product_categories'), 'sales_gbp', '_sales_gbp') }}
+        category_sales.customer_id,
+        {{ share_columns(var('online_retail_product_categories'), 'category_sales.sales_gbp', '_sales_gbp') }}
     from category_sales
+    inner join customers
+        on category_sales.customer_id = customers.customer_id
 
 )
 

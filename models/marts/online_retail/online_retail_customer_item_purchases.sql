@@ -1,7 +1,8 @@
 {#
-    The item-level purchase pattern, in long form: one row per customer and popular
-    item (an item bought on more than var item_pattern_min_lines purchase lines, 100 as
-    in the reference project), with the lines and units the customer bought. Long, not
+    The item-level purchase pattern, in long form: one row per customer of the customer mart
+    and popular item (an item bought on more than var item_pattern_min_lines purchase lines,
+    100 as in the reference project), with the lines and units the customer bought (purchase
+    lines: paid product lines that are not returns). Long, not
     a customers-by-items matrix, so that it stays small with millions of customers; the
     clusterer turns it into a sparse matrix.
 #}
@@ -15,7 +16,15 @@ purchases as (
         stock_code,
         quantity
     from {{ ref('int_transaction_lines_classified') }}
-    where is_product and not is_return
+    where is_purchase_line
+
+),
+
+{# The customers of the customer mart (others have no purchase that counts). #}
+customers as (
+
+    select customer_id
+    from {{ ref('int_online_retail_customers_aggregated') }}
 
 ),
 
@@ -50,6 +59,8 @@ final as (
     from customer_items
     inner join popular_items
         on customer_items.stock_code = popular_items.stock_code
+    inner join customers
+        on customer_items.customer_id = customers.customer_id
 
 )
 

@@ -14,7 +14,7 @@ purchases as (
         quantity,
         line_amount_gbp
     from {{ ref('int_transaction_lines_classified') }}
-    where is_product and not is_return
+    where is_purchase_line
 
 ),
 
@@ -40,7 +40,7 @@ final as (
         products.matched_keyword,
         cast(coalesce(sales.purchase_lines, 0) as {{ dbt.type_int() }}) as purchase_lines,
         cast(coalesce(sales.units_sold, 0) as {{ dbt.type_bigint() }}) as units_sold,
-        cast(coalesce(sales.sales_gbp, 0) as decimal(18, 2)) as sales_gbp,
+        cast(coalesce(sales.sales_gbp, 0) as decimal(38, 2)) as sales_gbp,
         cast(coalesce(sales.customers, 0) as {{ dbt.type_int() }}) as customers,
         coalesce(sales.purchase_lines, 0) > {{ var('item_pattern_min_lines') }} as is_in_item_pattern
     from products

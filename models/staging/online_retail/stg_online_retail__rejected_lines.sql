@@ -4,6 +4,9 @@
     is its row_hash and its occurrence among identical lines (1, 2, ...).
 #}
 
+{# Built only once the file's columns passed their checks (the build stops there otherwise). #}
+-- depends_on: {{ ref('base_online_retail__column_checks') }}
+
 with
 
 lines as (
@@ -13,6 +16,7 @@ lines as (
         line_copies,
         rejection_reason,
         rejection_detail,
+        _file_id,
         raw_invoiceno,
         raw_stockcode,
         raw_description,
@@ -20,7 +24,8 @@ lines as (
         raw_invoicedate,
         raw_unitprice,
         raw_customerid,
-        raw_country
+        raw_country,
+        raw_extra_field
     from {{ ref('base_online_retail__transaction_lines') }}
     where rejection_reason is not null or line_copies > 1
 
@@ -41,6 +46,7 @@ copies as (
 keyed as (
 
     select
+        _file_id,
         raw_invoiceno,
         raw_stockcode,
         raw_description,
@@ -49,6 +55,7 @@ keyed as (
         raw_unitprice,
         raw_customerid,
         raw_country,
+        raw_extra_field,
         row_hash || '-' || occurrence as raw_row_id,
         coalesce(rejection_reason, 'duplicate_line') as rejection_reason,
         coalesce(
@@ -65,6 +72,7 @@ final as (
         raw_row_id,
         rejection_reason,
         rejection_detail,
+        _file_id,
         raw_invoiceno,
         raw_stockcode,
         raw_description,
@@ -72,7 +80,8 @@ final as (
         raw_invoicedate,
         raw_unitprice,
         raw_customerid,
-        raw_country
+        raw_country,
+        raw_extra_field
     from keyed
 
 )

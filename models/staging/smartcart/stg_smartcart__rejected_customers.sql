@@ -1,3 +1,6 @@
+{# Built only once the file's columns passed their checks (the build stops there otherwise). #}
+-- depends_on: {{ ref('base_smartcart__column_checks') }}
+
 with
 
 rejected as (
@@ -6,6 +9,8 @@ rejected as (
         raw_row_id,
         rejection_reason,
         rejection_detail,
+        _file_id,
+        raw_extra_field,
         raw_id,
         raw_year_birth,
         raw_education,

@@ -1,0 +1,14 @@
+{#
+    One row per transaction input file: how it is read (register_raw_inputs hook) and how its
+    invoice dates and prices are read, decided from their values once per file (macro
+    input_file_formats). base_online_retail__transaction_lines stops the build on its
+    input_problem.
+#}
+
+{{ input_file_formats(
+    lines_relation=source('online_retail', 'transactions'),
+    files_relation=source('online_retail', 'transactions_files'),
+    date_column='InvoiceDate',
+    money_columns=['UnitPrice'],
+    repair_year_shift=true,
+) }}
