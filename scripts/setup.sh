@@ -20,15 +20,52 @@ if [ -z "$python" ]; then
     exit 1
 fi
 
+# pip's output, one package a line, as a few progress lines with the time so far; while pip
+# installs (it prints nothing then) a line every 20 s.
+report_progress() {
+    local count=0 installing=0 line
+    while true; do
+        if IFS= read -r -t 20 line; then
+            case "$line" in
+                Collecting\ *)
+                    count=$((count + 1))
+                    if [ $((count % 25)) -eq 0 ]; then
+                        echo "setup: $count packages fetched ($((SECONDS - started)) s)"
+                    fi
+                    ;;
+                Installing\ collected\ packages*)
+                    installing=1
+                    echo "setup: $count packages fetched; installing them ($((SECONDS - started)) s)"
+                    ;;
+            esac
+        elif [ $? -gt 128 ]; then
+            if [ "$installing" = 1 ]; then echo "setup: still installing ($((SECONDS - started)) s)"; fi
+        else
+            break
+        fi
+    done
+}
+
 stamp=.venv/.custseg-installed
 wanted="$(cat requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
-    echo "setup: creating .venv with the pinned dependencies (requirements.txt)"
+    started=$SECONDS
+    total="$(grep -c '^[A-Za-z0-9]' requirements.txt)"
+    echo "setup: creating .venv with the $total pinned packages of requirements.txt (once; a few minutes)"
     rm -rf .venv
     "$python" -m venv .venv
-    .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+    log="$(mktemp)"
+    if ! .venv/bin/pip install --disable-pip-version-check --progress-bar off -r requirements.txt 2>&1 \
+        | tee "$log" | report_progress; then
+        echo "setup: pip install failed; its last lines:" >&2
+        tail -n 25 "$log" >&2
+        rm -f "$log"
+        exit 1
+    fi
+    rm -f "$log"
     .venv/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
     echo "$wanted" > "$stamp"
+    echo "setup: .venv ready in $((SECONDS - started)) s"
 fi
 mkdir -p warehouse/tmp
 
