@@ -69,10 +69,14 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
 fi
 mkdir -p warehouse/tmp
 
-# Headless Chromium for the docs-site browser test (tests/python/test_docs_site.py). Installed
-# only when missing and when running as root with apt-get; otherwise that test skips.
-if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "setup: installing chromium (headless browser for the docs-site test)"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
-        || echo "setup: could not install chromium; the docs-site browser test will skip" >&2
+# Headless Chromium for the browser tests of the docs site and the segment report, and tmux for
+# the Harlequin test (tests/python/test_bi_clients.py). Installed only when missing and when
+# running as root with apt-get; otherwise those tests skip.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+if [ "${#missing[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing ${missing[*]} (for the browser and terminal tests)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; } \
+        || echo "setup: could not install ${missing[*]}; the tests that need them will skip" >&2
 fi
