@@ -1,5 +1,5 @@
 {#
-    Each customer's share of product purchase value per category (var
+    The share of product purchase value of each customer per category (var
     online_retail_product_categories). Shares add up to 1; NULL for a customer whose
     purchases are all free.
 #}

@@ -1,7 +1,7 @@
 {#
     One row per customer of both sources with what a campaign tool needs: the segment, its
-    suggested action, the customer's RFM segment and the figures to filter or personalise
-    on (days since the last purchase, orders, revenue in the source's currency, average
+    suggested action, the RFM segment of the customer and the figures to filter or personalise
+    on (days since the last purchase, orders, revenue in the currency of the source, average
     order value). The campaign lists (one CSV and one Parquet file per segment) are this
     table split by segment, written on every publish.
 #}

@@ -1,9 +1,9 @@
 {#
-    The figures on each segment's card of the segment report, one row per segment and
+    The figures on the card of each segment in the segment report, one row per segment and
     figure: the features listed per source in var segment_report_figures, read from
     segment_feature_profiles and shown as seed feature_display says (the median for money,
-    counts and days, the mean for shares), for the segment and for all of the source's
-    customers, as numbers and as text in business units.
+    counts and days, the mean for shares), for the segment and for all customers of the
+    source, as numbers and as text in business units.
 #}
 
 {%- set card_features = [] -%}

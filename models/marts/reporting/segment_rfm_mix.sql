@@ -1,5 +1,5 @@
 {#
-    How each segment's customers spread over the named RFM segments (seed
+    How the customers of each segment spread over the named RFM segments (seed
     rfm_segment_rules): one row per segment and RFM segment that has customers in it, with
     the customers and their share of the segment, most customers first.
 #}
