@@ -276,7 +276,7 @@ def test_code_view_comments_do_not_open_strings(site):
         if node.get("group") == "marketing_analytics"
         or node["original_file_path"].startswith("models/semantic/")
     ]
-    assert len(models) > 30
+    assert len(models) >= 25
     broken = {node["name"]: lines for node in models if (lines := _quotes_unbalanced(node["raw_code"]))}
     assert not broken, broken
     assert _quotes_unbalanced("{#\n    the segment's centre\n#}\nselect 1") == ["the segment's centre"]
