@@ -1,13 +1,26 @@
 #!/usr/bin/env bash
-# The main job: set up, build the warehouse on the configured inputs (the bundled
-# sample by default) with every model, seed and test, publish it as the serving file,
-# then generate the docs site.
+# The main job: set up, build the warehouse on the configured inputs (the bundled sample by
+# default) with every model, seed and test, publish it as the serving file with the Parquet set
+# and the campaign lists, write the segment report, then generate the docs site. It ends by
+# saying where the serving file, the docs site and the segment report are.
+#
+# dbt's output is summarised (python -m custseg.tools.progress: warnings, errors, the
+# segmentation verdict, dbt's summary, long steps); dbt's node-by-node log is logs/dbt.log, and
+# CUSTSEG_DBT_OUTPUT=full shows dbt's own output instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
 
-dbt build "$@"
+run_dbt() {
+    if [ "${CUSTSEG_DBT_OUTPUT:-}" = full ]; then
+        dbt "$@"
+    else
+        python -m custseg.tools.progress "$@"
+    fi
+}
+
+run_dbt build "$@"
 
 # Publish only a complete build (set -e already stops here when dbt build failed); with extra
 # dbt arguments such as --select the build file mixes old and new tables, so it is not published.
@@ -15,10 +28,15 @@ if [ "$#" -eq 0 ]; then
     python -m custseg.tools.publish
     # The segmentation pictures of the docs overview, drawn from the built warehouse.
     python -m custseg.tools.docs_site images
+    # The segment report for marketers, from the serving file just published.
+    python -m custseg.tools.report
 else
-    echo "build: extra dbt arguments given, serving file and pictures not refreshed" \
-        "(run: python -m custseg.tools.publish; python -m custseg.tools.docs_site images)"
+    echo "build: extra dbt arguments given, serving file, report and pictures not refreshed" \
+        "(run: python -m custseg.tools.publish; python -m custseg.tools.docs_site images;" \
+        "python -m custseg.tools.report)"
 fi
 
-dbt docs generate --static
-echo "build: docs site in target/ (./scripts/serve_docs.sh serves it; target/static_index.html works offline)"
+run_dbt docs generate --static
+
+echo
+python -m custseg.tools.report --where

@@ -20,22 +20,63 @@ if [ -z "$python" ]; then
     exit 1
 fi
 
+# pip's output, one package a line, as a few progress lines with the time so far; while pip
+# installs (it prints nothing then) a line every 20 s.
+report_progress() {
+    local count=0 installing=0 line
+    while true; do
+        if IFS= read -r -t 20 line; then
+            case "$line" in
+                Collecting\ *)
+                    count=$((count + 1))
+                    if [ $((count % 25)) -eq 0 ]; then
+                        echo "setup: $count packages fetched ($((SECONDS - started)) s)"
+                    fi
+                    ;;
+                Installing\ collected\ packages*)
+                    installing=1
+                    echo "setup: $count packages fetched; installing them ($((SECONDS - started)) s)"
+                    ;;
+            esac
+        elif [ $? -gt 128 ]; then
+            if [ "$installing" = 1 ]; then echo "setup: still installing ($((SECONDS - started)) s)"; fi
+        else
+            break
+        fi
+    done
+}
+
 stamp=.venv/.custseg-installed
 wanted="$(cat requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
-    echo "setup: creating .venv with the pinned dependencies (requirements.txt)"
+    started=$SECONDS
+    total="$(grep -c '^[A-Za-z0-9]' requirements.txt)"
+    echo "setup: creating .venv with the $total pinned packages of requirements.txt (once; a few minutes)"
     rm -rf .venv
     "$python" -m venv .venv
-    .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+    log="$(mktemp)"
+    if ! .venv/bin/pip install --disable-pip-version-check --progress-bar off -r requirements.txt 2>&1 \
+        | tee "$log" | report_progress; then
+        echo "setup: pip install failed; its last lines:" >&2
+        tail -n 25 "$log" >&2
+        rm -f "$log"
+        exit 1
+    fi
+    rm -f "$log"
     .venv/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
     echo "$wanted" > "$stamp"
+    echo "setup: .venv ready in $((SECONDS - started)) s"
 fi
 mkdir -p warehouse/tmp
 
-# Headless Chromium for the docs-site browser test (tests/python/test_docs_site.py). Installed
-# only when missing and when running as root with apt-get; otherwise that test skips.
-if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "setup: installing chromium (headless browser for the docs-site test)"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
-        || echo "setup: could not install chromium; the docs-site browser test will skip" >&2
+# Headless Chromium for the browser tests of the docs site and the segment report, and tmux for
+# the Harlequin test (tests/python/test_bi_clients.py). Installed only when missing and when
+# running as root with apt-get; otherwise those tests skip.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+if [ "${#missing[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing ${missing[*]} (for the browser and terminal tests)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; } \
+        || echo "setup: could not install ${missing[*]}; the tests that need them will skip" >&2
 fi

@@ -1,6 +1,6 @@
 {#
-    MetricFlow's daily time spine: one row per day from 2000-01-01 to 2039-12-31, wider
-    than any date in either source (the measures' time dimension is the as-of date).
+    The daily time spine of MetricFlow: one row per day from 2000-01-01 to 2039-12-31, wider
+    than any date in either source (the time dimension of the measures is the as-of date).
 #}
 
 with

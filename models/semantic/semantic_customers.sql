@@ -4,8 +4,8 @@
     MetricFlow measures and dimensions read. Each revenue column keeps its own currency:
     revenue_gbp is the retailer's, smartcart_revenue SmartCart's (currency units); the
     other source's column is NULL. revenue_share is currency-free: the customer's share of
-    the own source's revenue (the revenue feature of var segment_revenue_features), so that
-    summing it over any group of customers of one source gives the group's share.
+    the revenue of its own source (the revenue feature of var segment_revenue_features), so that
+    summing it over any group of customers of one source gives the share of the group.
 #}
 
 with

@@ -226,3 +226,67 @@ def test_description_check_lists_what_is_missing():
         Undescribed("seed", "s"),
         Undescribed("source", "raw.c", "id"),
     ]
+
+
+def _project_nodes(site: Site, resource_type: str) -> list[dict]:
+    manifest = load_manifest(site.build.target / "manifest.json")
+    return [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == resource_type and node["package_name"] == "custseg"
+    ]
+
+
+def test_every_model_and_seed_has_an_owner(site):
+    nodes = _project_nodes(site, "model") + _project_nodes(site, "seed")
+    assert len(nodes) > 40
+    missing = [node["name"] for node in nodes if not (node.get("meta") or {}).get("owner")]
+    assert not missing, f"without meta.owner: {missing}"
+
+
+def test_seed_descriptions_reach_the_warehouse(site):
+    seeds = {node["name"]: node for node in _project_nodes(site, "seed")}
+    comments = {
+        (table, column): comment
+        for table, column, comment in site.build.query(
+            "select table_name, column_name, comment from duckdb_columns() where schema_name = 'seeds'"
+        )
+    }
+    for name, node in seeds.items():
+        for column, spec in node["columns"].items():
+            assert comments.get((name, column)) == spec["description"].strip(), (name, column)
+
+
+def _quotes_unbalanced(raw_code: str) -> list[str]:
+    """Lines of the model's Jinja comments with an odd number of ' or ": the docs site's SQL
+    highlighter (Prism) then opens a string that runs on into the next lines."""
+    return [
+        line.strip()
+        for comment in re.findall(r"\{#(.*?)#\}", raw_code, flags=re.DOTALL)
+        for line in comment.splitlines()
+        if line.count("'") % 2 or line.count('"') % 2
+    ]
+
+
+def test_code_view_comments_do_not_open_strings(site):
+    """The marts and the semantic layer, the models BI users read about on the docs site."""
+    models = [
+        node
+        for node in _project_nodes(site, "model")
+        if node.get("group") == "marketing_analytics"
+        or node["original_file_path"].startswith("models/semantic/")
+    ]
+    assert len(models) >= 25
+    broken = {node["name"]: lines for node in models if (lines := _quotes_unbalanced(node["raw_code"]))}
+    assert not broken, broken
+    assert _quotes_unbalanced("{#\n    the segment's centre\n#}\nselect 1") == ["the segment's centre"]
+
+
+def test_code_view_of_segment_profiles_reads_cleanly_in_a_browser(site):
+    _require_chromium()
+    dom = _rendered(browser.dump_dom(site.page, route="model/model.custseg.segment_profiles"))
+    code = re.search(r'<code class="source-code[^"]*language-sql"[^>]*>(.*?)</code>', dom, flags=re.DOTALL)
+    assert code, "no code view on the model page"
+    strings = re.findall(r'<span class="token string">(.*?)</span>', code[1], flags=re.DOTALL)
+    assert strings and not [text for text in strings if "\n" in text], "a string token runs over lines"
+    assert "One row per segment" in re.sub(r"<[^>]+>", "", code[1])

@@ -112,7 +112,8 @@ def leftovers(folder: Path) -> list[str]:
 
 def test_serving_file_has_every_build_table_with_the_same_rows(published: Published) -> None:
     build, serving = relation_counts(published.build), relation_counts(published.serving)
-    assert serving == build
+    defaults = {name: rows for name, rows in serving.items() if name.startswith("main.")}
+    assert {name: rows for name, rows in serving.items() if name not in defaults} == build
     marts = {name: rows for name, rows in serving.items() if name.startswith("marts.")}
     assert marts["marts.customer_segments"] > 0
     assert len(marts) >= 10
@@ -124,8 +125,27 @@ def test_serving_file_has_every_build_table_with_the_same_rows(published: Publis
     ):
         assert needed in serving
     # Views (the intermediate layer) are published as tables: nothing reads raw files or
-    # needs the build's SQL.
-    assert query(published.serving, "select count(*) from duckdb_views() where not internal") == [(0,)]
+    # needs the build's SQL. The only views are the marts' in the default schema.
+    views = query(published.serving, "select schema_name, view_name from duckdb_views() where not internal")
+    assert {schema for schema, _ in views} == {"main"}
+    assert defaults == {name.replace("marts.", "main.", 1): rows for name, rows in marts.items()}
+
+
+def test_bi_queries_need_no_schema_prefix(published: Published) -> None:
+    """Opened as a BI tool opens it, the serving file answers queries on the marts by their
+    names alone, with the same rows and comments as the marts."""
+    with duckdb.connect(str(published.serving), read_only=True) as connection:
+        for name in ("segment_profiles", "customer_segments", "campaign_customers", "segment_report_figures"):
+            assert (
+                connection.execute(f"select count(*) from {name}").fetchone()
+                == connection.execute(f"select count(*) from marts.{name}").fetchone()
+            )
+        comments = connection.execute(
+            "select schema_name, column_name, comment from duckdb_columns()"
+            " where table_name = 'segment_profiles' and column_name = 'customer_share' order by schema_name"
+        ).fetchall()
+    assert [schema for schema, _, _ in comments] == ["main", "marts"]
+    assert comments[0][2] == comments[1][2] and comments[0][2].startswith("Share of the source's customers")
 
 
 def test_serving_file_keeps_table_and_column_comments(published: Published) -> None:
@@ -135,7 +155,12 @@ def test_serving_file_keeps_table_and_column_comments(published: Published) -> N
     )
     build_comments = query(published.build, comments_sql)
     assert len(build_comments) > 100
-    assert query(published.serving, comments_sql) == build_comments
+    serving_comments = query(published.serving, comments_sql)
+    assert [row for row in serving_comments if row[0] != "main"] == build_comments
+    # The default schema's views carry the marts' comments.
+    assert sorted(row[1:] for row in serving_comments if row[0] == "main") == sorted(
+        row[1:] for row in build_comments if row[0] == "marts"
+    )
     table_comment = (
         "select comment from duckdb_tables() where schema_name = 'marts' and table_name = 'customer_segments'"
     )
@@ -170,12 +195,23 @@ def test_parquet_set_has_one_file_per_mart_with_the_same_rows(published: Publish
 
 def test_cli_prints_what_it_published(published: Published) -> None:
     output = published.cli_output
-    segments = query(published.build, SEGMENTS_QUERY)[0][0]
-    assert re.search(rf"marts\.customer_segments\s+{segments}\b", output), output
+    assert len(output.splitlines()) == 3, output  # one line per output: serving file, Parquet, lists
     assert "storage version v1.0.0" in output
     assert re.search(r"in \d+\.\d s", output)
     marts = query(published.build, "select count(*) from duckdb_tables() where schema_name = 'marts'")[0][0]
-    assert f"published {marts} Parquet files of schema marts in {published.parquet_dir}/" in output
+    assert f"the {marts} marts also in schema main" in output
+    assert f"publish: {marts} Parquet files of schema marts in {published.parquet_dir}/" in output
+    lists = query(published.build, "select count(*) from marts.segment_profiles")[0][0]
+    assert f"publish: {lists} campaign lists" in output
+
+
+def test_cli_lists_every_table_when_verbose(published: Published, tmp_path: Path) -> None:
+    completed = run_publish(
+        *publish_args(published.build, tmp_path / "serving.duckdb", tmp_path / "parquet"), "--verbose"
+    )
+    assert completed.returncode == 0, completed.stderr
+    segments = query(published.build, SEGMENTS_QUERY)[0][0]
+    assert re.search(rf"marts\.customer_segments\s+{segments}\b", completed.stdout), completed.stdout
 
 
 def test_cli_reports_a_missing_or_unfinished_build_without_a_traceback(tmp_path: Path) -> None:
@@ -241,7 +277,9 @@ import sys, duckdb
 connection = duckdb.connect(sys.argv[1], read_only=True)
 count = connection.execute("select count(*) from marts.customer_segments").fetchone()[0]
 named = connection.execute("select count(distinct segment_name) from marts.customer_segments").fetchone()[0]
-print(duckdb.__version__, count, named)
+# The views of the default schema: a BI query without the marts. prefix.
+unprefixed = connection.execute("select count(*) from customer_segments").fetchone()[0]
+print(duckdb.__version__, count, named, unprefixed)
 """
 
 
@@ -253,9 +291,9 @@ def test_old_duckdb_opens_the_serving_file(published: Published, old_duckdb_pyth
         check=False,
     )
     assert completed.returncode == 0, completed.stderr
-    version, count, named = completed.stdout.split()
+    version, count, named, unprefixed = completed.stdout.split()
     assert version == OLD_DUCKDB_VERSION
-    assert int(count) == query(published.build, SEGMENTS_QUERY)[0][0]
+    assert int(count) == int(unprefixed) == query(published.build, SEGMENTS_QUERY)[0][0]
     assert int(named) >= 3
 
 

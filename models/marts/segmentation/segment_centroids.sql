@@ -1,4 +1,4 @@
-{# Each segment's centre per feature: scaled, back in original units, and the plain member mean. #}
+{# The centre of each segment per feature: scaled, back in original units, and the plain member mean. #}
 
 with
 

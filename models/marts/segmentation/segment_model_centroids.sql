@@ -1,4 +1,4 @@
-{# Each segment's centre in model space, one row per coordinate: what customers are scored against. #}
+{# The centre of each segment in model space, one row per coordinate: what customers are scored against. #}
 
 with
 

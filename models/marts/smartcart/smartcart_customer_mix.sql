@@ -1,5 +1,5 @@
 {#
-    Each SmartCart customer's product mix (share of spend in the six categories) and
+    The product mix of each SmartCart customer (share of spend in the six categories) and
     channel mix (share of purchases by deals, web, catalogue and store). Shares are
     NULL for a customer with no spend (or no purchases): a share of nothing is undefined.
 #}

@@ -21,12 +21,20 @@ onto the serving path. Readers that still have the old file open keep reading th
 version (on Linux the replaced file lives on until its last reader closes it); a reader
 that reconnects sees the new one.
 
+Every table of schema ``marts`` is also a view of the same name in the serving file's
+default schema ``main`` (with the table's comments), so a BI tool that opens the file can
+``select * from segment_profiles`` without a schema prefix. The views are plain
+``select * from marts.<table>``, which every DuckDB release from 1.0 reads.
+
 How, for Parquet: every table of schema ``marts`` is written as ``<table>.parquet`` into a
-new version folder beside ``CUSTSEG_PARQUET_DIR`` (default ``warehouse/parquet``), and the
+new version folder beside ``CUSTSEG_PARQUET_DIR`` (default ``warehouse/parquet``), with the
+table's and columns' descriptions as Parquet metadata (:mod:`custseg.tools.parquet`), and the
 Parquet path, a symbolic link to the current version folder, is swapped onto the new folder
 with ``os.replace``. A reader opening files through the path always sees one complete set;
 the previous set is kept until the next publish, for readers that listed its files just
-before the swap.
+before the swap. The campaign lists (:mod:`custseg.tools.campaigns`, one CSV and one Parquet
+file per segment) are written and swapped in the same way at ``CUSTSEG_CAMPAIGN_DIR``
+(default ``warehouse/campaigns``).
 
 A publish that is killed leaves temporary files (``.<name>.tmp-*``) behind and the
 published files untouched; the next publish removes the leftovers. Publishes of the same
@@ -49,6 +57,9 @@ from pathlib import Path
 
 import duckdb
 
+from custseg.tools.campaigns import CampaignList, write_campaign_lists
+from custseg.tools.parquet import write_described_parquet
+
 DEFAULT_BUILD_PATH = "warehouse/build.duckdb"
 DEFAULT_SERVING_PATH = "warehouse/serving.duckdb"
 DEFAULT_PARQUET_DIR = "warehouse/parquet"
@@ -58,6 +69,8 @@ DEFAULT_PARQUET_DIR = "warehouse/parquet"
 DEFAULT_STORAGE_VERSION = "v1.0.0"
 REQUIRED_TABLE = ("marts", "customer_segments")
 PARQUET_SCHEMA = "marts"
+# The schema a DuckDB client opens by default; it gets a view of every table of the marts.
+DEFAULT_SCHEMA = "main"
 
 BUILD_ALIAS = "build"
 SERVING_ALIAS = "serving_tmp"
@@ -75,6 +88,12 @@ class PublishSettings:
     serving: Path
     parquet_dir: Path
     storage_version: str = DEFAULT_STORAGE_VERSION
+    campaign_dir: Path | None = None  # None: "campaigns" beside the Parquet folder
+
+    @property
+    def campaigns(self) -> Path:
+        """The folder of the campaign lists."""
+        return self.campaign_dir or self.parquet_dir.with_name("campaigns")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> PublishSettings:
@@ -85,6 +104,7 @@ class PublishSettings:
             serving=Path(env.get("CUSTSEG_SERVING_PATH") or DEFAULT_SERVING_PATH),
             parquet_dir=Path(env.get("CUSTSEG_PARQUET_DIR") or DEFAULT_PARQUET_DIR),
             storage_version=env.get("CUSTSEG_SERVING_STORAGE_VERSION") or DEFAULT_STORAGE_VERSION,
+            campaign_dir=Path(env["CUSTSEG_CAMPAIGN_DIR"]) if env.get("CUSTSEG_CAMPAIGN_DIR") else None,
         )
 
 
@@ -124,6 +144,9 @@ class PublishResult:
     tables: tuple[PublishedTable, ...]
     parquet_dir: Path
     parquet_files: tuple[str, ...]
+    campaign_dir: Path
+    campaign_lists: tuple[CampaignList, ...]
+    default_schema_views: int
     seconds: float
 
 
@@ -155,29 +178,39 @@ def publish(settings: PublishSettings) -> PublishResult:
         raise PublishError(f"build file {build} does not exist: run `dbt build` first")
     if build.resolve() == settings.serving.resolve():
         raise PublishError(f"the serving file must not be the build file ({build})")
-    settings.serving.parent.mkdir(parents=True, exist_ok=True)
-    settings.parquet_dir.parent.mkdir(parents=True, exist_ok=True)
+    campaigns = settings.campaigns
+    for folder in (settings.serving.parent, settings.parquet_dir.parent, campaigns.parent):
+        folder.mkdir(parents=True, exist_ok=True)
     with publish_lock(settings.serving):
-        remove_leftovers(settings.serving, settings.parquet_dir)
+        remove_leftovers(settings.serving, settings.parquet_dir, campaigns)
         serving_tmp = new_temp_path(settings.serving)
         parquet_tmp = new_temp_path(settings.parquet_dir)
+        campaigns_tmp = new_temp_path(campaigns)
         try:
             with open_build(build) as connection:
                 relations = list_relations(connection)
-                tables = write_serving_copy(connection, relations, serving_tmp, settings.storage_version)
+                tables, views = write_serving_copy(
+                    connection, relations, serving_tmp, settings.storage_version
+                )
                 parquet_files = write_parquet_set(connection, relations, parquet_tmp)
+                campaign_lists = write_campaigns(connection, build, campaigns_tmp)
             swap_in_file(serving_tmp, settings.serving)
             swap_in_folder(parquet_tmp, settings.parquet_dir)
+            swap_in_folder(campaigns_tmp, campaigns)
         finally:
             remove_path(serving_tmp)
             remove_path(serving_tmp.with_name(serving_tmp.name + ".wal"))
             remove_path(parquet_tmp)
+            remove_path(campaigns_tmp)
     return PublishResult(
         serving=settings.serving,
         storage_version=settings.storage_version,
         tables=tables,
         parquet_dir=settings.parquet_dir,
         parquet_files=parquet_files,
+        campaign_dir=campaigns,
+        campaign_lists=campaign_lists,
+        default_schema_views=views,
         seconds=time.monotonic() - started,
     )
 
@@ -194,9 +227,9 @@ def publish_lock(serving: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def remove_leftovers(serving: Path, parquet_dir: Path) -> None:
+def remove_leftovers(*targets: Path) -> None:
     """Remove the temporary files of publishes that were killed (we hold the lock)."""
-    for target in (serving, parquet_dir):
+    for target in targets:
         for leftover in target.parent.glob(glob_escape(temp_prefix(target)) + "*"):
             remove_path(leftover)
 
@@ -260,8 +293,9 @@ def write_serving_copy(
     relations: Sequence[Relation],
     path: Path,
     storage_version: str,
-) -> tuple[PublishedTable, ...]:
-    """Write the whole build into a new file at ``path`` in ``storage_version``; check row counts."""
+) -> tuple[tuple[PublishedTable, ...], int]:
+    """Write the whole build into a new file at ``path`` in ``storage_version``; check row
+    counts. Returns the tables and the number of views made in the default schema."""
     try:
         connection.execute(
             f"attach {quote_literal(str(path))} as {SERVING_ALIAS} "
@@ -276,10 +310,40 @@ def write_serving_copy(
             if relation.is_view or str(relation) in indexed:
                 copy_as_plain_table(connection, relation)
         tables = tuple(count_and_compare(connection, relation) for relation in relations)
+        views = create_default_schema_views(connection, relations)
         connection.execute(f"checkpoint {SERVING_ALIAS}")
     finally:
         connection.execute(f"detach database if exists {SERVING_ALIAS}")
-    return tables
+    return tables, views
+
+
+def create_default_schema_views(connection: duckdb.DuckDBPyConnection, relations: Sequence[Relation]) -> int:
+    """A view in the default schema for every relation of the marts, with its comments, so that
+    BI queries need no schema prefix. Returns how many."""
+    marts = [relation for relation in relations if relation.schema == PARQUET_SCHEMA]
+    taken = {
+        name
+        for (name,) in connection.execute(
+            "select table_name from duckdb_tables() where database_name = ? and schema_name = ?"
+            " union all select view_name from duckdb_views() where database_name = ? and schema_name = ?",
+            [SERVING_ALIAS, DEFAULT_SCHEMA, SERVING_ALIAS, DEFAULT_SCHEMA],
+        ).fetchall()
+    }
+    for relation in marts:
+        if relation.name in taken:
+            raise PublishError(
+                f"{DEFAULT_SCHEMA}.{relation.name} exists in the build: it would hide {relation}"
+            )
+        view = f"{SERVING_ALIAS}.{quote_identifier(DEFAULT_SCHEMA)}.{quote_identifier(relation.name)}"
+        # Resolved inside the serving file (no catalog name), so the file can be opened under any name.
+        connection.execute(f"create view {view} as select * from {relation.qualified}")
+        if relation.comment is not None:
+            connection.execute(f"comment on view {view} is {quote_literal(relation.comment)}")
+        for column, comment in column_comments(connection, relation):
+            connection.execute(
+                f"comment on column {view}.{quote_identifier(column)} is {quote_literal(comment)}"
+            )
+    return len(marts)
 
 
 def indexed_tables(connection: duckdb.DuckDBPyConnection) -> set[str]:
@@ -336,22 +400,43 @@ def count_rows(connection: duckdb.DuckDBPyConnection, qualified: str) -> int:
 def write_parquet_set(
     connection: duckdb.DuckDBPyConnection, relations: Sequence[Relation], folder: Path
 ) -> tuple[str, ...]:
-    """One Parquet file per relation of schema ``marts`` in a new folder; the file names."""
+    """One Parquet file per relation of schema ``marts`` in a new folder, with the relation's
+    and its columns' descriptions as metadata; the file names."""
     folder.mkdir()
     names = []
     for relation in relations:
         if relation.schema != PARQUET_SCHEMA:
             continue
         file = folder / f"{relation.name}.parquet"
-        connection.execute(
-            f"copy (select * from {BUILD_ALIAS}.{relation.qualified}) to {quote_literal(str(file))}"
-            " (format parquet, compression zstd)"
+        write_described_parquet(
+            connection,
+            f"select * from {BUILD_ALIAS}.{relation.qualified}",
+            file,
+            table_description=relation.comment,
+            column_descriptions=dict(column_comments(connection, relation)),
         )
         names.append(file.name)
-    for name in names:
-        fsync_path(folder / name)
-    fsync_path(folder)
+    fsync_tree(folder)
     return tuple(names)
+
+
+def write_campaigns(
+    connection: duckdb.DuckDBPyConnection, build: Path, folder: Path
+) -> tuple[CampaignList, ...]:
+    """The campaign lists into a new folder, flushed to disk."""
+    try:
+        lists = write_campaign_lists(connection, BUILD_ALIAS, folder)
+    except LookupError as error:
+        raise PublishError(f"build file {build} has {error}: run a complete `dbt build` first") from error
+    fsync_tree(folder)
+    return lists
+
+
+def fsync_tree(folder: Path) -> None:
+    """Flush every file and folder under ``folder`` (and itself) to disk."""
+    for path in sorted(folder.rglob("*")):
+        fsync_path(path)
+    fsync_path(folder)
 
 
 def fsync_path(path: Path) -> None:
@@ -412,24 +497,31 @@ def current_version(target: Path) -> Path | None:
     return legacy
 
 
-def format_result(result: PublishResult) -> str:
-    """The lines the command prints: what was published, with row counts."""
+def format_result(result: PublishResult, *, verbose: bool = False) -> str:
+    """What the command prints: one line per output; with ``verbose`` every table's rows too."""
     total_rows = sum(table.rows for table in result.tables)
-    width = max((len(f"{t.schema}.{t.name}") for t in result.tables), default=0)
     lines = [
-        f"published {result.serving} (DuckDB storage version {result.storage_version}): "
-        f"{len(result.tables)} tables, {total_rows} rows, in {result.seconds:.1f} s",
+        f"publish: {result.serving} (DuckDB storage version {result.storage_version}): "
+        f"{len(result.tables)} tables, {total_rows:,} rows, the {result.default_schema_views} marts "
+        f"also in schema {DEFAULT_SCHEMA}, in {result.seconds:.1f} s",
     ]
-    for table in result.tables:
-        note = "  (from a view)" if table.from_view else ""
-        lines.append(f"  {table.schema + '.' + table.name:<{width}}  {table.rows:>10}{note}")
+    if verbose:
+        width = max((len(f"{t.schema}.{t.name}") for t in result.tables), default=0)
+        for table in result.tables:
+            note = "  (from a view)" if table.from_view else ""
+            lines.append(f"  {table.schema + '.' + table.name:<{width}}  {table.rows:>10}{note}")
     lines.append(
-        f"published {len(result.parquet_files)} Parquet files of schema marts in {result.parquet_dir}/"
+        f"publish: {len(result.parquet_files)} Parquet files of schema marts in {result.parquet_dir}/"
+    )
+    customers = sum(item.customers for item in result.campaign_lists)
+    lines.append(
+        f"publish: {len(result.campaign_lists)} campaign lists (CSV and Parquet, {customers:,} customers)"
+        f" in {result.campaign_dir}/ (index.csv lists them)"
     )
     return "\n".join(lines)
 
 
-def parse_args(argv: Sequence[str] | None, defaults: PublishSettings) -> PublishSettings:
+def parse_args(argv: Sequence[str] | None, defaults: PublishSettings) -> tuple[PublishSettings, bool]:
     """The settings from the command line, defaulting to the environment's."""
     parser = argparse.ArgumentParser(
         prog="python -m custseg.tools.publish",
@@ -449,23 +541,34 @@ def parse_args(argv: Sequence[str] | None, defaults: PublishSettings) -> Publish
         help=f"folder of the marts' Parquet files (default {defaults.parquet_dir})",
     )
     parser.add_argument(
+        "--campaign-dir",
+        type=Path,
+        default=defaults.campaign_dir,
+        help="folder of the campaign lists (default $CUSTSEG_CAMPAIGN_DIR, else campaigns/ beside the"
+        " Parquet folder)",
+    )
+    parser.add_argument(
         "--storage-version",
         default=defaults.storage_version,
         help=f"DuckDB storage version of the serving file (default {defaults.storage_version})",
     )
+    parser.add_argument("--verbose", action="store_true", help="list every published table with its rows")
     args = parser.parse_args(argv)
-    return PublishSettings(args.build, args.serving, args.parquet_dir, args.storage_version)
+    settings = PublishSettings(
+        args.build, args.serving, args.parquet_dir, args.storage_version, args.campaign_dir
+    )
+    return settings, args.verbose
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point: publish and print what was published."""
-    settings = parse_args(argv, PublishSettings.from_env())
+    settings, verbose = parse_args(argv, PublishSettings.from_env())
     try:
         result = publish(settings)
     except (PublishError, duckdb.Error, OSError) as error:
         print(f"publish: error: {error}", file=sys.stderr)
         return 1
-    print(format_result(result))
+    print(format_result(result, verbose=verbose))
     return 0
 
 

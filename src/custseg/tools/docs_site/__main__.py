@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,6 +31,7 @@ SCREENSHOT = Path("docs/screenshots/overview.png")
 
 
 def _images(arguments: argparse.Namespace) -> int:
+    started = time.monotonic()
     project_dir = Path(arguments.project_dir)
     manifest = project_dir / arguments.manifest
     result = write_site_images(
@@ -40,9 +42,14 @@ def _images(arguments: argparse.Namespace) -> int:
         template=project_dir / arguments.template,
         manifest=load_manifest(manifest) if manifest.is_file() else None,
     )
-    for path in result.images:
-        print(f"docs_site: {path} ({path.stat().st_size // 1024} KB)")
-    print(f"docs_site: wrote {result.overview} ({result.total_png_bytes // 1024} KB of pictures embedded)")
+    if arguments.verbose:
+        for path in result.images:
+            print(f"docs_site: {path} ({path.stat().st_size // 1024} KB)")
+    print(
+        f"docs_site: wrote {result.overview} with {len(result.images)} pictures "
+        f"({result.total_png_bytes // 1024} KB embedded; PNGs in {result.images[0].parent}/) "
+        f"in {time.monotonic() - started:.1f} s"
+    )
     return 0
 
 
@@ -87,6 +94,7 @@ def parser() -> argparse.ArgumentParser:
         default="target/manifest.json",
         help="dbt's manifest, for the settings shown (relative to the project; default target/manifest.json)",
     )
+    images.add_argument("--verbose", action="store_true", help="list every picture written")
     images.set_defaults(run=_images)
 
     check = commands.add_parser(

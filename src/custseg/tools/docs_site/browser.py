@@ -36,9 +36,9 @@ def find_chromium() -> str | None:
     return next((found for name in CANDIDATES if (found := shutil.which(name))), None)
 
 
-def page_url(page: Path, route: str = "overview") -> str:
-    """The file URL of the static page, opened at a dbt docs route."""
-    return f"{page.resolve().as_uri()}#!/{route}"
+def page_url(page: Path, route: str | None = "overview") -> str:
+    """The file URL of a page, opened at a dbt docs route (None: a plain page)."""
+    return page.resolve().as_uri() + (f"#!/{route}" if route is not None else "")
 
 
 def _run(arguments: list[str], *, timeout: float) -> subprocess.CompletedProcess[str]:
@@ -53,7 +53,7 @@ def _run(arguments: list[str], *, timeout: float) -> subprocess.CompletedProcess
     return completed
 
 
-def dump_dom(page: Path, *, route: str = "overview", timeout: float = 180) -> str:
+def dump_dom(page: Path, *, route: str | None = "overview", timeout: float = 180) -> str:
     """The page's DOM after its scripts ran (virtual time budget), as HTML text."""
     arguments = [f"--virtual-time-budget={VIRTUAL_TIME_BUDGET_MS}", "--dump-dom", page_url(page, route)]
     return _run(arguments, timeout=timeout).stdout
@@ -63,7 +63,7 @@ def screenshot(
     page: Path,
     out: Path,
     *,
-    route: str = "overview",
+    route: str | None = "overview",
     window: tuple[int, int] = (1400, 2400),
     timeout: float = 180,
 ) -> Path:
