@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -91,14 +91,15 @@ class Relation(Protocol):
     def df(self) -> pd.DataFrame: ...
 
 
-def fit_value_sources(settings: Mapping[str, Any], inputs: Relation) -> pa.Table:
-    """Fit every source in ``inputs`` (columns :data:`INPUT_COLUMNS`); one row per source of
-    :data:`FIT_SCHEMA`. Fallbacks (too few customers, no convergence) are in the rows'
+def fit_value_sources(settings: Mapping[str, Any], inputs: Relation, sources: Sequence[str] = ()) -> pa.Table:
+    """Fit every source of ``sources`` and any other in ``inputs`` (columns
+    :data:`INPUT_COLUMNS`); one row per source of :data:`FIT_SCHEMA`, a source without
+    customers included. Fallbacks (too few customers, no convergence) are in the rows'
     ``warnings`` and ``status``, not raised."""
     cfg = ValueSettings.from_mapping(settings)
     frame = _frame(inputs)
     rows = []
-    for source, part in _by_source(frame):
+    for source, part in _by_source(frame, sources):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ValueWarning)
             fit = fit_value_model(part, cfg)
@@ -110,7 +111,7 @@ def fit_value_sources(settings: Mapping[str, Any], inputs: Relation) -> pa.Table
 
 
 def evaluate_value_sources(
-    settings: Mapping[str, Any], calibration: Relation, *, holdout_days: int
+    settings: Mapping[str, Any], calibration: Relation, *, holdout_days: int, sources: Sequence[str] = ()
 ) -> pa.Table:
     """Fit every source on its calibration inputs (:data:`INPUT_COLUMNS` plus
     ``holdout_purchases``) and compare the predictions of the next ``holdout_days`` with what
@@ -118,16 +119,15 @@ def evaluate_value_sources(
     cfg = ValueSettings.from_mapping(settings)
     frame = _frame(calibration, extra=("holdout_purchases",))
     rows = []
-    for source, part in _by_source(frame):
+    for source, part in _by_source(frame, sources):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ValueWarning)
             holdout = part.set_index("customer_id")["holdout_purchases"].astype("float64")
             results = evaluate_holdout(part, holdout, cfg, holdout_days=holdout_days)
-        status = (
-            "evaluated"
-            if (results["value_status"] == "predicted").any()
-            else str(results["value_status"].iloc[0])
-        )
+        if (results["value_status"] == "predicted").any():
+            status = "evaluated"
+        else:  # one fallback for every customer; none without customers
+            status = str(results["value_status"].iloc[0]) if len(results) else "too_few_customers"
         row = _summary(source, status, cfg, part, {}, {}, caught, horizon_days=holdout_days)
         row["metrics"] = _records(summarise_evaluation(results))
         row["customer_results"] = _records(
@@ -153,8 +153,8 @@ def _frame(relation: Relation, extra: tuple[str, ...] = ()) -> pd.DataFrame:
     return frame.assign(customer_id=frame["customer_id"].astype("str"))
 
 
-def _by_source(frame: pd.DataFrame):
-    for source in sorted(frame["source"].unique()):
+def _by_source(frame: pd.DataFrame, sources: Sequence[str]):
+    for source in sorted({*map(str, sources), *frame["source"].astype("str").unique()}):
         yield str(source), frame[frame["source"] == source].drop(columns="source").reset_index(drop=True)
 
 

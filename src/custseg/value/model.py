@@ -139,7 +139,7 @@ class ValueFit:
     settings: ValueSettings
     parameters: dict[str, float]
     spend_parameters: dict[str, float]
-    status: str  # fitted, too_few_customers, not_converged
+    status: str  # fitted, fitted_with_default_priors, too_few_customers, not_converged
     warnings: tuple[str, ...]
     customers: int
     repeat_customers: int
@@ -201,6 +201,19 @@ def _flat_priors(clv, names: tuple[str, ...]) -> dict:
     return {name: Prior("HalfFlat") for name in names}
 
 
+def _fit_transaction(clv, cfg: ValueSettings, frame: pd.DataFrame, *, flat: bool):
+    """The transaction model fitted by MAP: the model, its parameters, and whether it converged."""
+    class_name, names = TRANSACTION_MODELS[cfg.transaction_model]
+    model = getattr(clv, class_name)(model_config=_flat_priors(clv, names) if flat else None)
+    converged = _fit_map(model, frame[["customer_id", "frequency", "recency", "T"]])
+    parameters = {name: float(model.fit_result[name].to_numpy().squeeze()) for name in names}
+    return model, parameters, converged
+
+
+def _rounded(parameters: Mapping[str, float]) -> dict[str, float]:
+    return {name: float(f"{value:.4g}") for name, value in parameters.items()}
+
+
 def _fit_map(model, data: pd.DataFrame) -> bool:
     """Fit ``model`` by MAP; True when the optimiser reports convergence. (pymc-marketing's
     own MAP fit does not report it: the point is found with ``return_raw`` first, then the
@@ -232,14 +245,22 @@ def fit_value_model(
         )
         return _warned(ValueFit(cfg, {}, {}, "too_few_customers", tuple(notes), **common))
     clv = _clv()
-    class_name, names = TRANSACTION_MODELS[cfg.transaction_model]
-    transaction = getattr(clv, class_name)(model_config=_flat_priors(clv, names) if cfg.flat_priors else None)
-    converged = _fit_map(transaction, frame[["customer_id", "frequency", "recency", "T"]])
-    parameters = {name: float(transaction.fit_result[name].to_numpy().squeeze()) for name in names}
+    transaction, parameters, converged = _fit_transaction(clv, cfg, frame, flat=cfg.flat_priors)
+    status = "fitted"
+    if not converged and cfg.flat_priors:
+        # Flat priors have no optimum when the data carry no evidence of dropout varying between
+        # customers (the dropout parameters run off to infinity, e.g. SmartCart's snapshot):
+        # the library's default priors keep them finite and change little where the data speak.
+        notes.append(
+            f"with flat priors the {cfg.transaction_model} fit did not converge (parameters "
+            f"{_rounded(parameters)}); fitted with pymc-marketing's default priors instead"
+        )
+        transaction, parameters, converged = _fit_transaction(clv, cfg, frame, flat=False)
+        status = "fitted_with_default_priors"
     if not converged or not all(math.isfinite(v) for v in parameters.values()):
         notes.append(
-            f"the {cfg.transaction_model} fit did not converge (parameters {parameters}): no predictions; "
-            "the evaluation's naive baseline still applies"
+            f"the {cfg.transaction_model} fit did not converge (parameters {_rounded(parameters)}): "
+            "no predictions; the evaluation's naive baseline still applies"
         )
         return _warned(ValueFit(cfg, parameters, {}, "not_converged", tuple(notes), **common))
     spend = clv.GammaGammaModel()
@@ -256,7 +277,7 @@ def fit_value_model(
             cfg,
             parameters,
             spend_parameters,
-            "fitted",
+            status,
             tuple(notes),
             transaction=transaction,
             spend=spend,

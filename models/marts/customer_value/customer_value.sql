@@ -1,0 +1,143 @@
+{#
+    One row per customer of both customer marts: the value models' inputs and predictions (the
+    probability of still being a customer, of no purchase and the purchases expected over the
+    horizon, the expected spend per purchase, the predicted value), the churn-risk band, and
+    why a customer has no predictions when it has none (docs/customer_value.md).
+    T keeps pymc-marketing's name (quoted: the library reads it as is).
+#}
+
+with
+
+inputs as (
+
+    select
+        source,
+        customer_id,
+        frequency,
+        recency,
+        "T" as tenure,  -- noqa: RF06
+        monetary_value
+    from {{ ref('customer_value_inputs') }}
+
+),
+
+fits as (
+
+    select
+        source,
+        model_version,
+        horizon_days,
+        predictions
+    from {{ ref('fit_customer_value') }}
+
+),
+
+online_retail_customers as (
+
+    select customer_id
+    from {{ ref('online_retail_customers') }}
+
+),
+
+smartcart_customers as (
+
+    select
+        customer_id,
+        total_purchases,
+        tenure_days,
+        recency_days
+    from {{ ref('smartcart_customers') }}
+
+),
+
+smartcart_exclusions as (
+
+    select
+        customer_id,
+        is_excluded_from_fit
+    from {{ ref('customer_features_smartcart') }}
+
+),
+
+predictions as (
+
+    select
+        source,
+        model_version,
+        horizon_days,
+        {{ unnest_rows('predictions') }}
+    from fits
+
+),
+
+customers as (
+
+    select
+        'online_retail' as source,
+        cast(customer_id as {{ dbt.type_string() }}) as customer_id,
+        cast(null as {{ dbt.type_string() }}) as input_exclusion
+    from online_retail_customers
+    union all
+    select
+        'smartcart' as source,
+        cast(smartcart_customers.customer_id as {{ dbt.type_string() }}) as customer_id,
+        case
+            when smartcart_exclusions.is_excluded_from_fit then 'excluded_implausible'
+            when smartcart_customers.total_purchases <= 0 then 'no_purchases'
+            when smartcart_customers.recency_days > smartcart_customers.tenure_days
+                then 'last_purchase_before_enrolment'
+        end as input_exclusion
+    from smartcart_customers
+    inner join smartcart_exclusions
+        on smartcart_customers.customer_id = smartcart_exclusions.customer_id
+
+),
+
+model_versions as (
+
+    select
+        source,
+        model_version,
+        horizon_days
+    from fits
+
+),
+
+final as (
+
+    select
+        customers.source,
+        customers.customer_id,
+        cast(inputs.frequency as {{ dbt.type_int() }}) as repeat_purchases,
+        cast(inputs.recency as {{ dbt.type_int() }}) as recency_days,
+        cast(inputs.tenure as {{ dbt.type_int() }}) as tenure_days,
+        inputs.monetary_value as repeat_purchase_value,
+        predictions.probability_active,
+        predictions.probability_no_purchase,
+        predictions.expected_purchases,
+        predictions.expected_spend,
+        predictions.predicted_value,
+        case
+            when predictions.probability_no_purchase >= {{ var('customer_value_high_risk_min') }} then 'high'
+            when predictions.probability_no_purchase >= {{ var('customer_value_medium_risk_min') }} then 'medium'
+            when predictions.probability_no_purchase is not null then 'low'
+            else 'unknown'
+        end as churn_risk,
+        coalesce(customers.input_exclusion, predictions.value_status, 'not_fitted') as value_status,
+        cast(model_versions.horizon_days as {{ dbt.type_int() }}) as horizon_days,
+        model_versions.model_version
+    from customers
+    left join inputs
+        on
+            customers.source = inputs.source
+            and customers.customer_id = inputs.customer_id
+    left join predictions
+        on
+            customers.source = predictions.source
+            and customers.customer_id = predictions.customer_id
+    left join model_versions
+        on customers.source = model_versions.source
+
+)
+
+select * from final
