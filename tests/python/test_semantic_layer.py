@@ -246,3 +246,32 @@ def test_comparison_fails_when_the_semantic_table_is_wrong(built, tmp_path):
     assert sum(row["revenue_gbp"] or 0 for row in got.values()) == run.scalar(
         "select sum(monetary_gbp) + 1 from marts.online_retail_customers"
     )
+
+
+def test_history_metrics_by_segment_and_month_match_the_history_mart(built):
+    """Customers and revenue by segment by month, as a BI user asks MetricFlow for them."""
+    run, mf = built
+    rows = mf.query(
+        "--metrics",
+        "segment_customers_over_time,segment_revenue_over_time",
+        "--group-by",
+        "metric_time__month,segment_history__history_segment_name",
+    )
+    got = {
+        (row["metric_time__month"][:10], row["segment_history__history_segment_name"]): (
+            int(row["segment_customers_over_time"]),
+            Decimal(row["segment_revenue_over_time"]),
+        )
+        for row in rows
+    }
+    expected = {
+        (str(month), name): (customers, revenue)
+        for month, name, customers, revenue in run.query(
+            "select period_start, segment_name, count(*), sum(period_revenue_gbp)"
+            " from marts.customer_segment_history group by all"
+        )
+    }
+    assert len(expected) > 12 and got.keys() == expected.keys()
+    for key, (customers, revenue) in expected.items():
+        assert got[key][0] == customers, key
+        assert abs(got[key][1] - revenue) < Decimal("0.01"), key
