@@ -61,7 +61,7 @@ def test_one_list_per_segment_with_every_customer_once(lists):
             connection.execute("select source, customer_id from marts.customer_segments").fetchall()
         )
     folder = result.campaign_dir
-    index = rows_of(folder / "index.csv")
+    index = [r for r in rows_of(folder / "index.csv") if r["list"] == "segment"]
     assert [(r["source"], int(r["segment_id"])) for r in index] == [(s, i) for s, i, *_ in segments]
     seen = set()
     for (source, segment_id, name, customers, action), entry in zip(segments, index, strict=True):
@@ -78,6 +78,26 @@ def test_one_list_per_segment_with_every_customer_once(lists):
         parquet = pq.read_table(folder / entry["parquet"])
         assert parquet.column("customer_id").to_pylist() == ids
     assert seen == members
+
+
+def test_one_list_per_churn_risk_band_with_the_band_action(lists):
+    build, (result, _) = lists
+    with duckdb.connect(str(build), read_only=True) as connection:
+        bands = connection.execute(
+            "select value.source, value.churn_risk, count(*), min(actions.suggested_action)"
+            " from marts.customer_value as value"
+            " inner join seeds.churn_risk_actions as actions on value.churn_risk = actions.churn_risk"
+            " group by all order by 1, 2"
+        ).fetchall()
+    index = [r for r in rows_of(result.campaign_dir / "index.csv") if r["list"] == "churn_risk"]
+    assert len(bands) >= 4 and len(index) == len(bands)
+    for (source, band, customers, action), entry in zip(bands, index, strict=True):
+        assert (entry["source"], entry["csv"]) == (source, f"{source}/churn_risk_{band}.csv")
+        assert int(entry["customers"]) == customers and entry["suggested_action"] == action
+        assert entry["segment_id"] == "" and entry["segment_name"] == ""
+        rows = rows_of(result.campaign_dir / entry["csv"])
+        assert len(rows) == customers
+        assert {(r["churn_risk"], r["churn_risk_action"]) for r in rows} == {(band, action)}
 
 
 def test_lists_have_the_columns_the_readme_names(lists):

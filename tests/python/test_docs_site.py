@@ -22,8 +22,10 @@ from custseg.tools.docs_site.descriptions import Undescribed, check_target, unde
 from custseg.tools.docs_site.figures import CHOSEN_COLOUR
 from custseg.tools.docs_site.overview import write_site_images
 
-PICTURES_PER_SOURCE = 4
+# The segmentation's four per source, churn risk and predicted value by segment per source, and
+# the retailer's last-period migrations (the source with a segment history).
 SOURCES = ("smartcart", "online_retail")
+PICTURES = 4 * len(SOURCES) + 2 * len(SOURCES) + 1
 SCREENSHOT = PROJECT_ROOT / "docs" / "screenshots" / "overview.png"
 # What a fresh clone does not have: dbt's and the build's outputs, and the generated overview.
 NOT_COPIED = shutil.ignore_patterns(
@@ -120,11 +122,23 @@ def test_overview_block_embeds_every_picture_with_numbers_from_the_warehouse(sit
     text = site.overview.read_text(encoding="utf-8")
     assert text.count("{% docs __overview__ %}") == 1 and "{% enddocs %}" in text
     assert "${" not in text, "a template placeholder was left unfilled"
-    assert text.count("](data:image/png;base64,") == PICTURES_PER_SOURCE * len(SOURCES)
+    assert text.count("](data:image/png;base64,") == PICTURES
     for source, k in _chosen_k(site).items():
         assert f"The rule chose **k = {k}**" in text, f"chosen k of {source} missing from the captions"
+    for source, label in (("smartcart", "SmartCart"), ("online_retail", "Online retailer")):
+        high, customers = site.build.query(
+            "select count(*) filter (where churn_risk = 'high'), count(*) from marts.customer_value"
+            f" where source = '{source}'"
+        )[0]
+        assert f"**{label}: churn risk by segment.** {high:,} of {customers:,} customers" in text, source
+    changed = site.build.scalar(
+        "select sum(customers) from marts.segment_transitions where segment_kind = 'cluster'"
+        " and from_segment_id is not null and not is_same_segment"
+        " and as_of_date = (select max(as_of_date) from marts.segment_transitions)"
+    )
+    assert f"{changed:,} customers changed segment" in text
     images = sorted(path.name for path in (site.project / "target" / "docs_images").glob("*.png"))
-    assert len(images) == PICTURES_PER_SOURCE * len(SOURCES), images
+    assert len(images) == PICTURES, images
 
 
 def test_pictures_are_deterministic_and_small(site, tmp_path):
@@ -149,7 +163,7 @@ def test_pictures_are_deterministic_and_small(site, tmp_path):
 def test_static_site_is_one_file_with_the_overview(site):
     html = site.page.read_text(encoding="utf-8")
     assert "__overview__" in html
-    assert html.count("data:image/png;base64,") >= PICTURES_PER_SOURCE * len(SOURCES)
+    assert html.count("data:image/png;base64,") >= PICTURES
 
 
 def test_every_model_seed_source_and_column_is_described(site):
@@ -169,7 +183,7 @@ def test_overview_renders_with_its_pictures_in_a_browser(site):
     _require_chromium()
     dom = _rendered(browser.dump_dom(site.page))
     assert re.search(r"<h1[^>]*>\s*Customer segmentation warehouse\s*</h1>", dom), "no overview heading"
-    assert dom.count(RENDERED_IMAGE) == PICTURES_PER_SOURCE * len(SOURCES)
+    assert dom.count(RENDERED_IMAGE) == PICTURES
     for model in ("customer_segments", "segment_profiles"):
         assert f'data-nav-unique-id="model.custseg.{model}"' in dom, f"{model} missing from the navigation"
 

@@ -2,8 +2,9 @@
     One row per customer of both sources with what a campaign tool needs: the segment, its
     suggested action, the RFM segment of the customer and the figures to filter or personalise
     on (days since the last purchase, orders, revenue in the currency of the source, average
-    order value). The campaign lists (one CSV and one Parquet file per segment) are this
-    table split by segment, written on every publish.
+    order value), and the churn risk and predicted value of customer_value with the band's
+    suggested action (seed churn_risk_actions). The campaign lists (one CSV and one Parquet
+    file per segment and per churn-risk band) are this table split, written on every publish.
 #}
 
 with
@@ -26,6 +27,27 @@ profiles as (
         segment_id,
         suggested_action
     from {{ ref('segment_profiles') }}
+
+),
+
+customer_value as (
+
+    select
+        source,
+        customer_id,
+        churn_risk,
+        probability_no_purchase,
+        predicted_value
+    from {{ ref('customer_value') }}
+
+),
+
+churn_risk_actions as (
+
+    select
+        churn_risk,
+        suggested_action
+    from {{ ref('churn_risk_actions') }}
 
 ),
 
@@ -108,7 +130,11 @@ final as (
         cast(customers.orders as {{ dbt.type_int() }}) as orders,
         customers.revenue,
         report_sources.revenue_unit as currency,
-        customers.average_order_value
+        customers.average_order_value,
+        customer_value.churn_risk,
+        churn_risk_actions.suggested_action as churn_risk_action,
+        cast(round(customer_value.probability_no_purchase, 3) as decimal(18, 3)) as probability_no_purchase,
+        cast(customer_value.predicted_value as decimal(18, 2)) as predicted_value
     from segments
     inner join customers
         on
@@ -120,6 +146,12 @@ final as (
             and segments.segment_id = profiles.segment_id
     left join report_sources
         on segments.source = report_sources.source
+    inner join customer_value
+        on
+            segments.source = customer_value.source
+            and segments.customer_id = customer_value.customer_id
+    inner join churn_risk_actions
+        on customer_value.churn_risk = churn_risk_actions.churn_risk
 
 )
 

@@ -1,14 +1,14 @@
 """Campaign lists: the customers of each segment as a CSV file and a Parquet file that a
 campaign team uploads to an email or ads tool without touching SQL.
 
-The lists are the mart ``marts.campaign_customers`` split by source and segment (the
-groupings below), every column but ``source``, sorted by customer id, so identical builds
-give identical files. Each Parquet file carries the mart's column descriptions. ``index.csv``
-lists every file with its segment, customers and suggested action. Written by the publish
+The lists are the mart ``marts.campaign_customers`` split by source and segment, and by
+source and churn-risk band (the groupings below), every column but ``source``, sorted by
+customer id, so identical builds give identical files. Each Parquet file carries the mart's
+column descriptions. ``index.csv`` lists every file with its list, segment, customers and
+suggested action. Written by the publish
 step into a new folder that is swapped in as a whole (:mod:`custseg.tools.publish`).
 
-A new grouping (for example per churn-risk band, once the customer marts carry one) is one
-more :class:`Grouping` in ``GROUPINGS`` and the column in the mart.
+A new grouping is one more :class:`Grouping` in ``GROUPINGS`` and its columns in the mart.
 """
 
 from __future__ import annotations
@@ -45,9 +45,14 @@ class Grouping:
 
     prefix: str
     columns: tuple[str, ...]
+    # the list's suggested action: this column's value (one per list)
+    action_column: str = "suggested_action"
 
 
-GROUPINGS = (Grouping("segment", ("segment_id", "segment_name")),)
+GROUPINGS = (
+    Grouping("segment", ("segment_id", "segment_name")),
+    Grouping("churn_risk", ("churn_risk",), action_column="churn_risk_action"),
+)
 
 
 @dataclass(frozen=True)
@@ -117,8 +122,9 @@ def write_campaign_lists(
     written: list[CampaignList] = []
     for grouping in GROUPINGS:
         keys = ", ".join(map(quote_identifier, grouping.columns))
+        action = quote_identifier(grouping.action_column)
         combos = connection.execute(
-            f"select source, {keys}, count(*), min(suggested_action) from {relation}"
+            f"select source, {keys}, count(*), min({action}) from {relation}"
             f" group by source, {keys} order by source, {keys}"
         ).fetchall()
         for source, *values, customers, action in combos:

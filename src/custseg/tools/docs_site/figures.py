@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import matplotlib
 import numpy as np
+import pandas as pd
 from matplotlib import patches, ticker
 from matplotlib import style as mpl_style
 from matplotlib.figure import Figure
@@ -155,7 +156,9 @@ def profile_heatmap(tables: SourceTables) -> Figure:
     """Features x segments z-scores against all customers, annotated with their values."""
     profiles, features = tables.profiles, tables.feature_order
     matrix = (
-        tables.feature_profiles.pivot(index="feature", columns="segment_id", values="z_score")
+        tables.feature_profiles.pivot_table(
+            index="feature", columns="segment_id", values="z_score", aggfunc="first", dropna=False
+        )
         .reindex(index=features, columns=profiles["segment_id"].tolist())
         .to_numpy(dtype=float)
     )
@@ -209,4 +212,82 @@ def segment_sizes(tables: SourceTables) -> Figure:
     ]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
     ax.set_title(f"{tables.label}: segment sizes")
+    return figure
+
+
+RISK_BANDS = (("high", "#d62728"), ("medium", "#ff7f0e"), ("low", "#2ca02c"), ("unknown", "#c7c7c7"))
+
+
+def churn_bands(tables: SourceTables, summary: pd.DataFrame) -> Figure:
+    """Each segment's customers by churn-risk band (customer_value), as shares of the segment."""
+    figure = Figure(figsize=(9.0, 1.2 + 0.5 * len(summary)), layout="constrained")
+    ax = figure.subplots()
+    ax.grid(axis="y", visible=False)
+    positions = np.arange(len(summary))[::-1]
+    left = np.zeros(len(summary))
+    totals = summary["customers"].to_numpy(dtype=float)
+    for band, colour in RISK_BANDS:
+        counts = summary[f"{band}_risk_customers"].to_numpy(dtype=float)
+        shares = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+        ax.barh(positions, shares, left=left, color=colour, label=f"{band} risk")
+        for position, start, value in zip(positions, left, shares, strict=True):
+            if value >= 0.07:
+                ax.text(start + value / 2, position, share(value), ha="center", va="center", fontsize=7.5)
+        left += shares
+    names = [_segment_label(r.segment_id, r.segment_name) for r in summary.itertuples()]
+    ax.set_yticks(positions, names)
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(ticker.PercentFormatter(1.0, decimals=0))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(RISK_BANDS))
+    ax.set_title(f"{tables.label}: churn risk by segment (share of the segment's customers)")
+    return figure
+
+
+def predicted_value(tables: SourceTables, summary: pd.DataFrame, currency: str) -> Figure:
+    """Each segment's predicted value: the total (bar) and per customer (label)."""
+    colours = segment_colours(summary["segment_id"].tolist())
+    figure = Figure(figsize=(9.0, 1.2 + 0.5 * len(summary)), layout="constrained")
+    ax = figure.subplots()
+    ax.grid(axis="y", visible=False)
+    positions = np.arange(len(summary))[::-1]
+    totals = summary["predicted_value"].fillna(0).to_numpy(dtype=float)
+    for position, total, row in zip(positions, totals, summary.itertuples(), strict=True):
+        ax.barh(position, total, color=colours[row.segment_id])
+        each = "n/a" if pd.isna(row.average_predicted_value) else f"{row.average_predicted_value:,.0f}"
+        ax.text(total, position, f" {total:,.0f} ({each} a customer)", va="center")
+    names = [_segment_label(r.segment_id, r.segment_name) for r in summary.itertuples()]
+    ax.set_yticks(positions, names)
+    ax.set_xlim(0, max(totals.max(), 1) * 1.35)
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:,.0f}"))
+    ax.set_xlabel(f"predicted value of the next months, {currency}")
+    ax.set_title(f"{tables.label}: predicted value by segment")
+    return figure
+
+
+def migrations(tables: SourceTables, transitions: pd.DataFrame) -> Figure:
+    """Customers by segment at the previous point (rows, new customers first) and at the
+    last point (columns), counts annotated: the last period's migrations."""
+    rows = list(dict.fromkeys(transitions["from_segment"]))
+    columns = list(dict.fromkeys(transitions.sort_values("to_segment_id")["to_segment"]))
+    matrix = (
+        transitions.pivot_table(index="from_segment", columns="to_segment", values="customers", aggfunc="sum")
+        .reindex(index=rows, columns=columns)
+        .fillna(0)
+        .to_numpy(dtype=float)
+    )
+    figure = Figure(figsize=(2.8 + 1.5 * len(columns), 1.4 + 0.42 * len(rows)), layout="constrained")
+    ax = figure.subplots()
+    ax.grid(False)
+    image = ax.imshow(np.log1p(matrix), cmap=matplotlib.colormaps["Blues"], aspect="auto")
+    for (row, column), value in np.ndenumerate(matrix):
+        colour = "white" if value > matrix.max() / 2 else "black"
+        ax.text(column, row, f"{value:,.0f}", ha="center", va="center", fontsize=8, color=colour)
+    ax.set_yticks(range(len(rows)), [textwrap.fill(name, 24) for name in rows])
+    ax.set_xticks(range(len(columns)), [textwrap.fill(name, 16) for name in columns])
+    ax.xaxis.tick_top()
+    ax.tick_params(length=0)
+    ax.set_ylabel(f"segment on {transitions['previous_as_of_date'].iloc[0]}")
+    ax.set_xlabel(f"segment on {transitions['as_of_date'].iloc[0]}")
+    image.set_clim(0, max(np.log1p(matrix).max(), 1))
+    figure.suptitle(f"{tables.label}: the last period's migrations (customers)")
     return figure

@@ -23,15 +23,19 @@ from custseg.tools.docs_site.warehouse import (
     ModelSpace,
     SourceTables,
     connect,
+    last_transitions,
     model_space,
     source_tables,
     sources,
+    value_summary,
 )
 
 TEMPLATE = Path("docs/overview.md.template")
 OVERVIEW = Path("docs/overview.md")
 IMAGES_DIR = Path("target/docs_images")
 MAX_PLOTTED_CUSTOMERS = 5000
+# The currency of each source's money figures (SmartCart's is unnamed in its data).
+CURRENCIES = {"online_retail": "GBP", "smartcart": "SmartCart currency units"}
 
 
 @dataclass(frozen=True)
@@ -151,6 +155,64 @@ def segment_sizes_picture(tables: SourceTables) -> Picture:
     return _picture(tables, "segment_sizes", "share of customers and of revenue per segment", caption, figure)
 
 
+def churn_bands_picture(tables: SourceTables, summary) -> Picture:
+    riskiest = (
+        summary.assign(
+            share=summary["high_risk_customers"] / summary["customers"].where(summary["customers"] > 0)
+        )
+        .sort_values(["share", "segment_id"], ascending=[False, True])
+        .iloc[0]
+    )
+    high = int(summary["high_risk_customers"].sum())
+    caption = (
+        f"**{tables.label}: churn risk by segment.** {high:,} of {int(summary['customers'].sum()):,} "
+        "customers have a high churn risk (probability of no purchase over the value models' horizon). "
+        f"Riskiest segment: {_text(riskiest['segment_name'])}, {figures.share(riskiest['share'])} high risk. "
+        "Tables `customer_value` and `segment_value_summary`."
+    )
+    with figures.style():
+        figure = figures.churn_bands(tables, summary)
+    return _picture(tables, "churn_bands", "churn-risk bands per segment", caption, figure)
+
+
+def predicted_value_picture(tables: SourceTables, summary) -> Picture:
+    currency = CURRENCIES.get(tables.source, "source currency")
+    total = float(summary["predicted_value"].fillna(0).sum())
+    top = summary.sort_values(["predicted_value", "segment_id"], ascending=[False, True]).iloc[0]
+    top_share = float(top["predicted_value"] or 0) / total if total else 0.0
+    caption = (
+        f"**{tables.label}: predicted value by segment.** {total:,.0f} {_text(currency)} predicted over the "
+        f"next months; {_text(top['segment_name'])} brings {figures.share(top_share)} of it. "
+        "Table `segment_value_summary`."
+    )
+    with figures.style():
+        figure = figures.predicted_value(tables, summary, currency)
+    return _picture(tables, "predicted_value", "predicted value per segment", caption, figure)
+
+
+def migrations_picture(tables: SourceTables, transitions) -> Picture:
+    moved = transitions[transitions["from_segment"] != transitions["to_segment"]]
+    new = transitions[transitions["from_segment_id"].isna()]
+    existing = moved[moved["from_segment_id"].notna()]
+    largest = existing.sort_values(["customers", "to_segment_id"], ascending=[False, True]).head(1)
+    move = (
+        f" Largest move: {int(largest['customers'].iloc[0]):,} from {_text(largest['from_segment'].iloc[0])} "
+        f"to {_text(largest['to_segment'].iloc[0])}."
+        if len(largest)
+        else " No customer changed segment."
+    )
+    caption = (
+        f"**{tables.label}: the last period's migrations.** From "
+        f"{transitions['previous_as_of_date'].iloc[0]} to {transitions['as_of_date'].iloc[0]}, "
+        f"{int(existing['customers'].sum()):,} customers changed "
+        f"segment and {int(new['customers'].sum()):,} were new.{move} Table `segment_transitions`."
+    )
+    with figures.style():
+        figure = figures.migrations(tables, transitions)
+    alt = "customers moving between segments in the last period"
+    return _picture(tables, "migrations", alt, caption, figure)
+
+
 @dataclass(frozen=True)
 class SourceSection:
     """One source's tables and pictures."""
@@ -167,7 +229,9 @@ class SourceSection:
 def source_section(
     connection: duckdb.DuckDBPyConnection, source: str, manifest: Mapping[str, Any] | None
 ) -> SourceSection:
-    """Read one source and render its four pictures."""
+    """Read one source and render its pictures: the segmentation's four, churn risk and
+    predicted value by segment when the value models predicted, the last period's
+    migrations when the source has a segment history."""
     tables = source_tables(connection, source)
     space = model_space(connection, source, max_customers=MAX_PLOTTED_CUSTOMERS)
     pictures = [
@@ -176,6 +240,16 @@ def source_section(
         profile_heatmap_picture(tables),
         segment_sizes_picture(tables),
     ]
+    summary = value_summary(connection, source)
+    if (
+        summary is not None
+        and len(summary)
+        and int(summary["unknown_risk_customers"].sum()) < int(summary["customers"].sum())
+    ):
+        pictures += [churn_bands_picture(tables, summary), predicted_value_picture(tables, summary)]
+    transitions = last_transitions(connection, source)
+    if transitions is not None:
+        pictures.append(migrations_picture(tables, transitions))
     return SourceSection(tables, space, pictures)
 
 

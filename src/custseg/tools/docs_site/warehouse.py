@@ -200,3 +200,46 @@ def model_space(
         scored_ids=scored.to_numpy()[order],
         total_customers=len(assigned),
     )
+
+
+def _has_table(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        connection.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+    )
+
+
+def value_summary(connection: duckdb.DuckDBPyConnection, source: str) -> pd.DataFrame | None:
+    """One source's rows of segment_value_summary (churn-risk bands and predicted value by
+    segment), in segment order; None when the warehouse has no such table."""
+    if not _has_table(connection, "marts", "segment_value_summary"):
+        return None
+    return _frame(
+        connection,
+        "select segment_id, segment_name, customers, high_risk_customers, medium_risk_customers,"
+        " low_risk_customers, unknown_risk_customers, predicted_value, average_predicted_value"
+        " from marts.segment_value_summary where source = ? order by segment_id",
+        source,
+    )
+
+
+def last_transitions(connection: duckdb.DuckDBPyConnection, source: str) -> pd.DataFrame | None:
+    """The cluster-segment moves into the source's last point of the segment history
+    (segment_transitions), new customers included; None without a history."""
+    if not _has_table(connection, "marts", "segment_transitions"):
+        return None
+    frame = _frame(
+        connection,
+        "select as_of_date, previous_as_of_date, from_segment_id, from_segment, to_segment_id, to_segment,"
+        " customers, revenue_gbp from marts.segment_transitions"
+        " where source = ? and segment_kind = 'cluster'"
+        " and as_of_date = (select max(as_of_date) from marts.segment_transitions where source = ?)"
+        " order by from_segment_id nulls first, to_segment_id",
+        source,
+        source,
+    )
+    for column in ("as_of_date", "previous_as_of_date"):
+        frame[column] = pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%d")
+    return frame if len(frame) else None
