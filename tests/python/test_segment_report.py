@@ -98,6 +98,12 @@ def test_one_card_per_segment_with_the_marts_figures(published, page):
         " where rfm_rank = 1",
     ):
         assert f"{rfm_segment} {share:.0%}" in shown[f"{source}-{segment_id}"]
+    for source, segment_id, high, customers in marts(
+        published.serving,
+        "select source, segment_id, high_risk_customers, customers from marts.segment_value_summary",
+    ):
+        assert "Churn risk" in shown[f"{source}-{segment_id}"]
+        assert f"high {high / customers:.0%}" in shown[f"{source}-{segment_id}"]
 
 
 def test_each_source_says_its_structure_in_plain_words(published, page):

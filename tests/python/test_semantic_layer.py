@@ -255,10 +255,10 @@ def test_history_metrics_by_segment_and_month_match_the_history_mart(built):
         "--metrics",
         "segment_customers_over_time,segment_revenue_over_time",
         "--group-by",
-        "metric_time__month,segment_history__history_segment_name",
+        "metric_time__month,customer_period__history_segment_name",
     )
     got = {
-        (row["metric_time__month"][:10], row["segment_history__history_segment_name"]): (
+        (row["metric_time__month"][:10], row["customer_period__history_segment_name"]): (
             int(row["segment_customers_over_time"]),
             Decimal(row["segment_revenue_over_time"]),
         )

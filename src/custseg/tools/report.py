@@ -44,6 +44,7 @@ class Segment:
     categories: pd.DataFrame
     rfm_mix: pd.DataFrame
     campaign_list: dict[str, str] | None
+    value: pd.Series | None = None  # the segment's row of segment_value_summary
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,12 @@ def read_report(connection: duckdb.DuckDBPyConnection, campaign_index: Path | No
         "select source, segment_id, rfm_segment, customers, share_of_segment"
         " from marts.segment_rfm_mix order by source, segment_id, rfm_rank",
     )
+    values = _frame(
+        connection,
+        "select summary.*, models.value_months from marts.segment_value_summary as summary"
+        " left join marts.customer_value_models as models on summary.source = models.source"
+        " order by summary.source, summary.segment_id",
+    )
     lists = _campaign_lists(campaign_index)
     order = {"smartcart": 0, "online_retail": 1}
     reports = []
@@ -104,7 +111,17 @@ def read_report(connection: duckdb.DuckDBPyConnection, campaign_index: Path | No
             def rows(frame: pd.DataFrame, key: tuple[str, int] = key) -> pd.DataFrame:
                 return frame.loc[(frame["source"] == key[0]) & (frame["segment_id"] == key[1])]
 
-            segments.append(Segment(profile, rows(figures), rows(categories), rows(rfm_mix), lists.get(key)))
+            value = rows(values)
+            segments.append(
+                Segment(
+                    profile,
+                    rows(figures),
+                    rows(categories),
+                    rows(rfm_mix),
+                    lists.get(key),
+                    value.iloc[0] if len(value) else None,
+                )
+            )
         reports.append(SourceReport(head, segments))
     return reports
 
@@ -198,6 +215,37 @@ def render_rfm_mix(segment: Segment) -> str:
     return f"<h4>RFM mix</h4><div class='bar'>{bar}</div><ul class='legend'>{legend}</ul>"
 
 
+RISK_COLOURS = {"high": "#d62728", "medium": "#ff7f0e", "low": "#2ca02c", "unknown": "#c7c7c7"}
+
+
+def render_value(segment: Segment, unit: str) -> str:
+    """Churn risk (customers likely to buy nothing over the horizon) and predicted value."""
+    value = segment.value
+    if value is None or int(value["unknown_risk_customers"]) == int(value["customers"]):
+        return ""
+    customers = max(int(value["customers"]), 1)
+    parts = [(band, int(value[f"{band}_risk_customers"])) for band in RISK_COLOURS]
+    bar = "".join(
+        f"<span style='width:{count / customers * 100:.2f}%;background:{RISK_COLOURS[band]}'"
+        f" title='{band} risk'></span>"
+        for band, count in parts
+        if count
+    )
+    legend = "".join(
+        f"<li><i style='background:{RISK_COLOURS[band]}'></i>{band} {count / customers:.0%}</li>"
+        for band, count in parts
+        if count
+    )
+    predicted = ""
+    if pd.notna(value["predicted_value"]):
+        total, each = _money(value["predicted_value"], unit), _money(value["average_predicted_value"], unit)
+        predicted = (
+            f"<p class='value'>Predicted value of the next {int(value['value_months'])} months: "
+            f"<b>{_e(total)}</b> ({_e(each)} a customer)</p>"
+        )
+    return f"<h4>Churn risk</h4><div class='bar'>{bar}</div><ul class='legend'>{legend}</ul>{predicted}"
+
+
 def render_card(segment: Segment, head: pd.Series, out: Path) -> str:
     profile = segment.profile
     unit = str(head["revenue_unit"])
@@ -224,6 +272,7 @@ def render_card(segment: Segment, head: pd.Series, out: Path) -> str:
   {render_figures(segment)}
   {render_categories(segment)}
   {render_rfm_mix(segment)}
+  {render_value(segment, unit)}
   <p class="action"><strong>Suggested action:</strong> {_e(profile["suggested_action"])}</p>
   {campaign}
 </article>"""
