@@ -1,7 +1,7 @@
 {#
     The item-level purchase pattern, in long form: one row per customer of the customer mart
-    and popular item (an item bought on more than var item_pattern_min_lines purchase lines,
-    100 as in the reference project), with the lines and units the customer bought (purchase
+    and popular item (online_retail_products.is_in_item_pattern: bought on more than var
+    item_pattern_min_lines purchase lines, 100 as in the reference project), with the lines and units the customer bought (purchase
     lines: paid product lines that are not returns). Long, not
     a customers-by-items matrix, so that it stays small with millions of customers; the
     clusterer turns it into a sparse matrix.
@@ -40,12 +40,12 @@ customer_items as (
 
 ),
 
+{# The items of the pattern: one definition, online_retail_products.is_in_item_pattern. #}
 popular_items as (
 
     select stock_code
-    from customer_items
-    group by stock_code
-    having sum(purchase_lines) > {{ var('item_pattern_min_lines') }}
+    from {{ ref('online_retail_products') }}
+    where is_in_item_pattern
 
 ),
 
