@@ -55,27 +55,31 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
     total="$(grep -c '^[A-Za-z0-9]' requirements.txt)"
     echo "setup: creating .venv with the $total pinned packages of requirements.txt (once; about a minute)"
     rm -rf .venv
-    "$python" -m venv .venv
     log="$(mktemp)"
-    # uv installs the pinned set in a fraction of pip's time; pip is the fallback (an index uv
-    # cannot reach, for example one configured only in pip.conf).
+    tools="$(mktemp -d)"
+    # uv creates the environment and installs the pinned set in a fraction of pip's time; pip
+    # is the fallback (no pip beside the interpreter, or an index only pip.conf names).
     echo "setup: installing them with uv $UV_VERSION"
-    if .venv/bin/pip install --quiet --disable-pip-version-check "uv==$UV_VERSION" >"$log" 2>&1 \
-        && .venv/bin/uv pip install --python .venv/bin/python -r requirements.txt >"$log" 2>&1; then
+    if "$python" -m pip install --quiet --disable-pip-version-check --target "$tools" "uv==$UV_VERSION" >"$log" 2>&1 \
+        && "$tools/bin/uv" venv --quiet --seed --python "$python" .venv >"$log" 2>&1 \
+        && "$tools/bin/uv" pip install --python .venv/bin/python -r requirements.txt >"$log" 2>&1 \
+        && "$tools/bin/uv" pip install --quiet --python .venv/bin/python --no-deps -e . >>"$log" 2>&1; then
         grep -E '^ *(Resolved|Prepared|Installed) ' "$log" | sed 's/^ */setup: /' || true
     else
         echo "setup: uv could not install (last lines below); using pip"
         tail -n 5 "$log"
+        rm -rf .venv
+        "$python" -m venv .venv
         if ! .venv/bin/pip install --disable-pip-version-check --progress-bar off -r requirements.txt 2>&1 \
             | tee "$log" | report_progress; then
             echo "setup: pip install failed; its last lines:" >&2
             tail -n 25 "$log" >&2
-            rm -f "$log"
+            rm -rf "$log" "$tools"
             exit 1
         fi
+        .venv/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
     fi
-    rm -f "$log"
-    .venv/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
+    rm -rf "$log" "$tools"
     echo "$wanted" > "$stamp"
     echo "setup: .venv ready in $((SECONDS - started)) s"
 fi
