@@ -37,3 +37,13 @@
         cast({{ dbt.dateadd('day', 1, latest_date) }} as date)
     {%- endif -%}
 {%- endmacro %}
+
+{#
+    The join condition of a scored relation (r_score, f_score, m_score) to the seed
+    rfm_segment_rules: the rule whose R range and FM range hold the scores.
+#}
+{% macro rfm_rule_matches(scored, rules) -%}
+    {{ scored }}.r_score between {{ rules }}.r_score_min and {{ rules }}.r_score_max
+    and {{ fm_score(scored ~ '.f_score', scored ~ '.m_score') }}
+    between {{ rules }}.fm_score_min and {{ rules }}.fm_score_max
+{%- endmacro %}

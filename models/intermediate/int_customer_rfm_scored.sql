@@ -76,10 +76,7 @@ named as (
         segment_rules.rfm_segment
     from scored
     left join segment_rules
-        on
-            scored.r_score between segment_rules.r_score_min and segment_rules.r_score_max
-            and {{ fm_score('scored.f_score', 'scored.m_score') }}
-            between segment_rules.fm_score_min and segment_rules.fm_score_max
+        on {{ rfm_rule_matches('scored', 'segment_rules') }}
 
 ),
 

@@ -49,8 +49,7 @@ calibration_days as (
         customer_id,
         purchase_date,
         purchase_value_gbp,
-        cut_date,
-        min(purchase_date) over (partition by customer_id) as first_purchase_date
+        cut_date
     from purchase_days
     where purchase_date < cut_date
 
@@ -58,15 +57,7 @@ calibration_days as (
 
 calibration as (
 
-    select
-        customer_id,
-        count(*) - 1 as frequency,
-        {{ dbt.datediff('min(first_purchase_date)', 'max(purchase_date)', 'day') }} as recency,  -- noqa: LT05
-        {{ dbt.datediff('min(first_purchase_date)', 'max(cut_date)', 'day') }} - 1 as tenure,  -- noqa: LT05
-        coalesce(avg(case when purchase_date > first_purchase_date then purchase_value_gbp end), 0)
-            as monetary_value
-    from calibration_days
-    group by customer_id
+    {{ value_model_inputs('calibration_days', 'cut_date') }}
 
 ),
 
@@ -87,7 +78,7 @@ final as (
         'online_retail' as source,
         cast(calibration.customer_id as {{ dbt.type_string() }}) as customer_id,
         cast(calibration.frequency as {{ dbt.type_int() }}) as frequency,
-        cast(calibration.recency as {{ dbt.type_int() }}) as recency,  -- noqa: LT05
+        cast(calibration.recency as {{ dbt.type_int() }}) as recency,
         cast(calibration.tenure as {{ dbt.type_int() }}) as "T",  -- noqa: RF06
         cast(calibration.monetary_value as {{ type_double() }}) as monetary_value,
         cast(coalesce(holdout.holdout_purchases, 0) as {{ dbt.type_int() }}) as holdout_purchases

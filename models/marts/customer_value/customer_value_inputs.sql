@@ -54,14 +54,13 @@ smartcart_exclusions as (
 
 ),
 
-ordered_days as (
+retail_days as (
 
     select
         purchase_days.customer_id,
         purchase_days.purchase_date,
-        online_retail_customers.as_of_date,
         purchase_days.purchase_value_gbp,
-        min(purchase_days.purchase_date) over (partition by purchase_days.customer_id) as first_purchase_date
+        online_retail_customers.as_of_date
     from purchase_days
     inner join online_retail_customers
         on purchase_days.customer_id = online_retail_customers.customer_id
@@ -71,15 +70,7 @@ ordered_days as (
 
 online_retail_inputs as (
 
-    select
-        customer_id,
-        count(*) - 1 as frequency,
-        {{ dbt.datediff('min(first_purchase_date)', 'max(purchase_date)', 'day') }} as recency,  -- noqa: LT05
-        {{ dbt.datediff('min(first_purchase_date)', 'max(as_of_date)', 'day') }} - 1 as tenure,  -- noqa: LT05
-        coalesce(avg(case when purchase_date > first_purchase_date then purchase_value_gbp end), 0)
-            as monetary_value
-    from ordered_days
-    group by customer_id
+    {{ value_model_inputs('retail_days', 'as_of_date') }}
 
 ),
 
@@ -93,7 +84,7 @@ smartcart_inputs as (
             when smartcart_customers.total_purchases > 1
                 then smartcart_customers.tenure_days - smartcart_customers.recency_days
             else 0
-        end as recency,  -- noqa: LT05
+        end as recency,
         smartcart_customers.total_spend / smartcart_customers.total_purchases as monetary_value
     from smartcart_customers
     inner join smartcart_exclusions
@@ -111,7 +102,7 @@ final as (
         'online_retail' as source,
         cast(customer_id as {{ dbt.type_string() }}) as customer_id,
         cast(frequency as {{ dbt.type_int() }}) as frequency,
-        cast(recency as {{ dbt.type_int() }}) as recency,  -- noqa: LT05
+        cast(recency as {{ dbt.type_int() }}) as recency,
         cast(tenure as {{ dbt.type_int() }}) as "T",  -- noqa: RF06
         cast(monetary_value as {{ type_double() }}) as monetary_value
     from online_retail_inputs
@@ -120,7 +111,7 @@ final as (
         'smartcart' as source,
         cast(customer_id as {{ dbt.type_string() }}) as customer_id,
         cast(frequency as {{ dbt.type_int() }}) as frequency,
-        cast(recency as {{ dbt.type_int() }}) as recency,  -- noqa: LT05
+        cast(recency as {{ dbt.type_int() }}) as recency,
         cast(tenure as {{ dbt.type_int() }}) as "T",  -- noqa: RF06
         cast(monetary_value as {{ type_double() }}) as monetary_value
     from smartcart_inputs

@@ -110,10 +110,7 @@ rfm_named as (
         segment_rules.lifecycle_stage
     from rfm_scored
     left join segment_rules
-        on
-            rfm_scored.r_score between segment_rules.r_score_min and segment_rules.r_score_max
-            and {{ fm_score('rfm_scored.f_score', 'rfm_scored.m_score') }}
-            between segment_rules.fm_score_min and segment_rules.fm_score_max
+        on {{ rfm_rule_matches('rfm_scored', 'segment_rules') }}
 
 ),
 
