@@ -28,6 +28,16 @@ sources as (
 
 ),
 
+summed as (
+
+    select
+        source,
+        sum(customers) as customers
+    from segments
+    group by source
+
+),
+
 final as (
 
     select
@@ -42,13 +52,7 @@ final as (
         'all' as segment,
         'segments do not add up to the source' as problem
     from sources
-    left join (
-        select
-            source,
-            sum(customers) as customers
-        from segments
-        group by source
-    ) as summed
+    left join summed
         on sources.source = summed.source
     where summed.customers is distinct from sources.customers
 

@@ -47,8 +47,7 @@ final as (
         profiles.segment_name,
         cast(count(segments.customer_id) as {{ dbt.type_bigint() }}) as customers,
         {%- for band in ['high', 'medium', 'low', 'unknown'] %}
-            cast(count(*) filter (where customer_value.churn_risk = '{{ band }}') as {{ dbt.type_bigint() }})
-            as {{ band }}_risk_customers,
+            cast(count(*) filter (where customer_value.churn_risk = '{{ band }}') as {{ dbt.type_bigint() }}) as {{ band }}_risk_customers,  -- noqa: LT05
         {%- endfor %}
         cast(count(*) filter (where customer_value.churn_risk = 'high') as {{ type_double() }})
         / nullif(count(segments.customer_id), 0) as high_risk_share,
