@@ -12,6 +12,18 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
 
+# One build at a time per warehouse file: a second one stops at once, naming the first (the
+# kernel releases the lock when a build ends or is killed).
+build_file="${CUSTSEG_DUCKDB_PATH:-warehouse/build.duckdb}"
+mkdir -p "$(dirname "$build_file")"
+lock="$(dirname "$build_file")/.$(basename "$build_file").build.lock"
+exec 9>>"$lock"
+if ! flock -n 9; then
+    echo "build: another build of $build_file is running ($(cat "$lock.owner" 2>/dev/null || echo "pid unknown")); wait for it or stop it" >&2
+    exit 75
+fi
+echo "pid $$ since $(date '+%Y-%m-%d %H:%M:%S')" > "$lock.owner"
+
 run_dbt() {
     if [ "${CUSTSEG_DBT_OUTPUT:-}" = full ]; then
         dbt "$@"

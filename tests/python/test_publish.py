@@ -4,10 +4,12 @@ rebuild; and a build or publish killed at any moment leaves the last serving fil
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -541,3 +543,42 @@ def test_killing_publish_between_copy_and_rename_keeps_the_last_serving_file(pub
     assert leftovers(folder) == []
     # The current Parquet set and the one before it (for readers that were listing it) remain.
     assert len(list(folder.glob(".parquet.v-*"))) == 2
+
+
+def test_parquet_files_do_not_depend_on_the_order_rows_were_built_in(published: Published, tmp_path) -> None:
+    """The same rows stored in another order publish to the same Parquet bytes."""
+    shuffled = tmp_path / "build.duckdb"
+    shutil.copyfile(published.build, shuffled)
+    with duckdb.connect(str(shuffled)) as connection:
+        connection.execute(
+            "create temporary table kept as select * from marts.segment_profiles order by all desc"
+        )
+        connection.execute("delete from marts.segment_profiles")
+        connection.execute("insert into marts.segment_profiles select * from kept")
+    completed = run_publish(*publish_args(shuffled, tmp_path / "serving.duckdb", tmp_path / "parquet"))
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    for name in ("segment_profiles.parquet", "customer_segments.parquet"):
+        assert (tmp_path / "parquet" / name).read_bytes() == (published.parquet_dir / name).read_bytes(), name
+
+
+def test_a_second_build_stops_at_once_naming_the_first(tmp_path) -> None:
+    build = tmp_path / "build.duckdb"
+    lock = tmp_path / f".{build.name}.build.lock"
+    (tmp_path / f"{lock.name}.owner").write_text("pid 4242 since 2026-12-01 09:00:00\n")
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        completed = subprocess.run(
+            [str(PROJECT_ROOT / "scripts" / "build.sh")],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "CUSTSEG_DUCKDB_PATH": str(build)},
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+    assert completed.returncode == 75, completed.stdout + completed.stderr
+    assert completed.stderr.strip().splitlines()[-1] == (
+        f"build: another build of {build} is running (pid 4242 since 2026-12-01 09:00:00);"
+        " wait for it or stop it"
+    )
+    assert not build.exists()

@@ -410,7 +410,8 @@ def write_parquet_set(
         file = folder / f"{relation.name}.parquet"
         write_described_parquet(
             connection,
-            f"select * from {BUILD_ALIAS}.{relation.qualified}",
+            # sorted, so that identical builds write identical bytes whatever order the rows were built in
+            f"select * from {BUILD_ALIAS}.{relation.qualified} order by all",
             file,
             table_description=relation.comment,
             column_descriptions=dict(column_comments(connection, relation)),
