@@ -288,23 +288,50 @@ class ReadPlan:
             if index not in used
         )
 
-    def select_sql(self, file_id: int = 1) -> str:
+    @property
+    def layout(self) -> tuple:
+        """What the read options depend on (all but the path): files with the same layout are
+        read by one reader (:func:`select_files_sql`)."""
+        return (
+            self.file_format,
+            self.compression,
+            self.delimiter,
+            self.header_line,
+            self.header if self.file_format == "parquet" else len(self.header),
+            tuple(sorted(self.positions.items())),
+        )
+
+    def select_sql(self, file_id: int = 1, files: Sequence[tuple[int, Path]] = ()) -> str:
         """The SQL select of every row of the file as text, with the required columns' names.
 
         Columns: ``_file_id``, ``_field_count`` (fields on the row: the header's count when the
         row is complete, fewer for a short row, one more when it has extra fields),
         ``_extra_field`` (the first field beyond the header's, else NULL), then the required
         columns as text. Empty fields are '' (not NULL); a field a short row lacks is NULL.
+
+        ``files``: (file id, read path) of several files with this plan's :attr:`layout`, read by
+        one multi-file reader instead (its file name gives each row's ``_file_id``; a filter on
+        ``_file_id`` skips whole files without opening them).
         """
+        source = _literal(str(self.read_path))
+        file_id_sql = str(file_id)
+        if files:
+            source = "[" + ", ".join(_literal(str(path)) for _, path in files) + "]"
+            file_id_sql = (
+                "case filename "
+                + " ".join(f"when {_literal(str(path))} then {fid}" for fid, path in files)
+                + " end"
+            )
+        multi = ", filename = true" if files else ""
         if self.file_format == "parquet":
             selected = ", ".join(
                 f"cast({_identifier(self.header[self.positions[name]])} as varchar) as {_identifier(name)}"
                 for name in self.spec.column_names
             )
             return (
-                f"select {file_id} as _file_id, {self.header_fields} as _field_count, "
+                f"select {file_id_sql} as _file_id, {self.header_fields} as _field_count, "
                 f"cast(null as varchar) as _extra_field, {selected} "
-                f"from read_parquet({_literal(str(self.read_path))})"
+                f"from read_parquet({source}{multi})"
             )
         count = self.header_fields
         positional = [f"c{index + 1}" for index in range(count)] + ["c_extra"]
@@ -334,10 +361,10 @@ class ReadPlan:
             ]
         )
         return (
-            f"select {file_id} as _file_id, "
+            f"select {file_id_sql} as _file_id, "
             f"case when c_extra is not null then {count + 1} when c{count} is not null then {count} "
             f"else {present} end as _field_count, "
-            f"c_extra as _extra_field, {selected} from read_csv({_literal(str(self.read_path))}, {options})"
+            f"c_extra as _extra_field, {selected} from read_csv({source}, {options}{multi})"
         )
 
     def file_record(
@@ -507,10 +534,10 @@ def register_input(
                     f"{kind} input files '{clash.path}' and '{file}' differ but share the file id "
                     f"{file_id}: merge them into one file"
                 )
-            plans[digest] = (file_id, plan_input(file, kind, settings, work), [])
+            plans[digest] = (file_id, _cached_plan(file, kind, settings, work, digest), [])
     except InputFileError as error:
         return json.dumps({"problem": str(error), "setting": setting})
-    view_sql = "\nunion all\n".join(plan.select_sql(file_id) for file_id, plan, _ in plans.values())
+    view_sql = select_files_sql([(file_id, plan) for file_id, plan, _ in plans.values()])
     files_sql = "\nunion all\n".join(
         plan.files_sql(file_id, digest, copies) for digest, (file_id, plan, copies) in plans.items()
     )
@@ -525,6 +552,23 @@ def register_input(
             names = ", ".join(f"'{copy}'" for copy in copies)
             summary += f"; {names}: the same bytes as '{plan.path}', read once"
     return json.dumps({"statements": statements, "summary": summary})
+
+
+def select_files_sql(entries: Sequence[tuple[int, ReadPlan]]) -> str:
+    """The select of every row of every file: one reader per layout (:attr:`ReadPlan.layout`),
+    so a folder of daily exports is one multi-file read (DuckDB keeps a few files open at a
+    time, not one reader per file), in a union when layouts differ."""
+    groups: dict[tuple, list[tuple[int, ReadPlan]]] = {}
+    for file_id, plan in entries:
+        groups.setdefault(plan.layout, []).append((file_id, plan))
+    parts = []
+    for members in groups.values():
+        first_id, first = members[0]
+        if len(members) == 1:
+            parts.append(first.select_sql(first_id))
+        else:
+            parts.append(first.select_sql(first_id, [(file_id, plan.read_path) for file_id, plan in members]))
+    return "\nunion all\n".join(parts)
 
 
 def input_files(path: str | Path, kind: str) -> list[Path]:
@@ -547,6 +591,52 @@ def input_files(path: str | Path, kind: str) -> list[Path]:
             raise InputFileError(f"{kind} input pattern '{source}' matches no file")
         return files
     return [source]
+
+
+def _cached_plan(path: Path, kind: str, settings: InputSettings, work: Path, digest: str) -> ReadPlan:
+    """:func:`plan_input`, remembered in ``work/plans.json`` per file path, bytes (SHA-256) and
+    settings: a refresh of a folder of exports plans only the new or changed files."""
+    cache_path = work / "plans.json"
+    key = f"{path}|{digest}|{file_id_for(digest, settings)}"
+    try:
+        cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
+    except (OSError, ValueError):
+        cache = {}
+    known = cache.get(key)
+    if known is not None and Path(known["read_path"]).exists():
+        return ReadPlan(
+            spec=INPUT_SPECS[kind],
+            path=path,
+            file_format=known["file_format"],
+            file_bytes=known["file_bytes"],
+            encoding=known["encoding"],
+            has_byte_order_mark=known["has_byte_order_mark"],
+            delimiter=known["delimiter"],
+            header_line=known["header_line"],
+            header=tuple(known["header"]),
+            positions=dict(known["positions"]),
+            read_path=Path(known["read_path"]),
+            settings=settings,
+            compression=known["compression"],
+        )
+    plan = plan_input(path, kind, settings, work)
+    cache[key] = {
+        "file_format": plan.file_format,
+        "file_bytes": plan.file_bytes,
+        "encoding": plan.encoding,
+        "has_byte_order_mark": plan.has_byte_order_mark,
+        "delimiter": plan.delimiter,
+        "header_line": plan.header_line,
+        "header": list(plan.header),
+        "positions": dict(plan.positions),
+        "read_path": str(plan.read_path),
+        "compression": plan.compression,
+    }
+    work.mkdir(parents=True, exist_ok=True)
+    temporary = cache_path.with_name(f"plans.json.tmp-{os.getpid()}")
+    temporary.write_text(json.dumps(cache))
+    os.replace(temporary, cache_path)
+    return plan
 
 
 def file_digest(path: Path, work: Path | None = None) -> str:
