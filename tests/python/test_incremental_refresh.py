@@ -11,10 +11,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import invoke_dbt
 
 from custseg.sampledata import split_transactions, write_transactions
-
-from conftest import invoke_dbt
 
 # Schemas dbt builds (generate_schema_name): every table and view in them is compared.
 COMPARED_SCHEMAS = ("staging", "intermediate", "marts", "segmentation", "semantic", "seeds")
@@ -52,6 +51,11 @@ def _differences(left: Path, right: Path) -> list[str]:
                 problems.append(f"{schema}.{table}: {extra} row(s) only in the {a} warehouse")
     connection.close()
     return problems
+
+
+def _data_lines(path: Path) -> int:
+    with gzip.open(path, "rt", newline="") as handle:
+        return sum(1 for _ in handle) - 1
 
 
 def _rewrite_without_last_line(path: Path) -> None:
@@ -105,7 +109,5 @@ def test_an_incremental_refresh_equals_a_full_refresh(tmp_path: Path, monthly_ex
     files = refreshed.query(
         "select count(*), count(duplicate_paths), sum(raw_rows) from staging.base_online_retail__file_formats"
     )[0]
-    distinct_lines = sum(
-        sum(1 for _ in gzip.open(inputs / file.name, "rt")) - 1 for file in months
-    )
+    distinct_lines = sum(_data_lines(inputs / file.name) for file in months)
     assert files == (len(months), 1, distinct_lines)
