@@ -1,7 +1,7 @@
 """Incremental refresh (issue #13): a refresh after new export files arrive gives the same
 warehouse as a full refresh (`dbt build --full-refresh`) on the same files, table for table and
-row for row, also when the input folder gains a copy of a file already read (read once) and a
-file already read changes (its old rows go, its new rows are read)."""
+row for row, also when a file already read is renamed or copied (read once) or changes (its old
+rows go, its new rows are read)."""
 
 from __future__ import annotations
 
@@ -11,16 +11,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import invoke_dbt
+from conftest import SAMPLE_DIR, copy_of, invoke_dbt
 
 from custseg.sampledata import split_transactions, write_transactions
 
 # Schemas dbt builds (generate_schema_name): every table and view in them is compared.
 COMPARED_SCHEMAS = ("staging", "intermediate", "marts", "segmentation", "semantic", "seeds")
 NO_TESTS = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
-# A small input: fewer lines per item than the default item-pattern threshold asks for.
-VARS = ("--vars", "{item_pattern_min_lines: 20}")
-KEEP = ("--vars", "{item_pattern_min_lines: 20, segment_refit_drift_threshold: 10}")
+KEEP = ("--vars", "{segment_refit_drift_threshold: 1000}")
 
 
 def _relations(path: Path) -> list[tuple[str, str]]:
@@ -73,41 +71,43 @@ def monthly_exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "months"
 
 
-def test_an_incremental_refresh_equals_a_full_refresh(tmp_path: Path, monthly_exports: Path):
+def test_an_incremental_refresh_equals_a_full_refresh(tmp_path: Path, sample_build, monthly_exports: Path):
+    """From the shared sample build (one file, read and fitted), the input becomes a folder: the
+    sample file under another name (same bytes: not read again, its path updated), a copy of it
+    (read once), a changed version of it (read as a new file), and new monthly files. The
+    refresh (the default path, fit kept) and a --full-refresh of a copy of the same warehouse
+    must hold the same tables."""
     inputs = tmp_path / "inputs"
     inputs.mkdir()
-    months = sorted(monthly_exports.iterdir())
-    first, later = months[:-2], months[-2:]
-    for file in first:
+    sample = SAMPLE_DIR / "online_retail_transactions.csv.gz"
+    shutil.copy(sample, inputs / "a_sample.csv.gz")
+    shutil.copy(sample, inputs / "b_copy_of_sample.csv.gz")
+    shutil.copy(sample, inputs / "c_changed_sample.csv.gz")
+    _rewrite_without_last_line(inputs / "c_changed_sample.csv.gz")
+    months = sorted(monthly_exports.iterdir())[-3:]
+    for file in months:
         shutil.copy(file, inputs / file.name)
     env = {"ONLINE_RETAIL_TRANSACTIONS_PATH": str(inputs)}
-
-    initial = invoke_dbt("build", *NO_TESTS, *VARS, workdir=tmp_path / "incremental", env=env)
-    assert initial.returncode == 0, initial.output[-3000:]
-    twin = tmp_path / "full" / "warehouse.duckdb"
-    twin.parent.mkdir()
-    shutil.copy(initial.warehouse, twin)  # the same history (previous fit, snapshots) on both sides
-
-    # New months arrive, one file is delivered twice under another name, one file already read changes.
-    for file in later:
-        shutil.copy(file, inputs / file.name)
-    shutil.copy(inputs / first[1].name, inputs / ("copy_of_" + first[1].name))
-    _rewrite_without_last_line(inputs / first[2].name)
+    incremental = copy_of(sample_build, tmp_path / "incremental")
+    full = copy_of(sample_build, tmp_path / "full")
 
     # The default refresh: the fit is kept (the threshold is set high so that it is) and SQL
     # re-scores every customer; the full refresh decides the same way on the same data.
-    refreshed = invoke_dbt("build", *KEEP, workdir=tmp_path / "incremental", env=env)
+    refreshed = invoke_dbt("build", *KEEP, workdir=tmp_path / "incremental", env=env, warehouse=incremental)
     assert refreshed.returncode == 0, refreshed.output[-3000:]
-    full = invoke_dbt("build", "--full-refresh", *KEEP, *NO_TESTS, workdir=tmp_path / "full", env=env)
-    assert full.returncode == 0, full.output[-3000:]
+    rebuilt = invoke_dbt(
+        "build", "--full-refresh", *KEEP, *NO_TESTS, workdir=tmp_path / "full", env=env, warehouse=full
+    )
+    assert rebuilt.returncode == 0, rebuilt.output[-3000:]
+
+    assert _differences(refreshed.warehouse, rebuilt.warehouse) == []
     assert "online_retail: model " in refreshed.output and ", kept: drift " in refreshed.output
     versions = "select source, model_version from segmentation.fit_segmentation order by 1"
-    assert refreshed.query(versions) == initial.query(versions)
-
-    assert _differences(refreshed.warehouse, full.warehouse) == []
+    assert refreshed.query(versions) == sample_build.query(versions)
     # The copy is read once, and named; every raw line of the distinct files is accounted for.
     files = refreshed.query(
-        "select count(*), count(duplicate_paths), sum(raw_rows) from staging.base_online_retail__file_formats"
+        "select count(*), max(duplicate_paths), sum(raw_rows) from staging.base_online_retail__file_formats"
     )[0]
-    distinct_lines = sum(_data_lines(inputs / file.name) for file in months)
-    assert files == (len(months), 1, distinct_lines)
+    distinct = ["a_sample.csv.gz", "c_changed_sample.csv.gz", *(file.name for file in months)]
+    lines = sum(_data_lines(inputs / name) for name in distinct)
+    assert files == (len(distinct), str(inputs / "b_copy_of_sample.csv.gz"), lines)

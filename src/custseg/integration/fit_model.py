@@ -240,11 +240,12 @@ def feature_drift(
         if not len(values) or not parameter["scale"]:
             continue
         centre = float(values.median() if robust else values.mean())
-        shift = abs(centre - float(parameter["center"])) / float(parameter["scale"])
+        # Rounded: the sums behind it depend on the order rows arrive in, in the last bits (ties
+        # then go to the first feature, in the model's order).
+        shift = round(abs(centre - float(parameter["center"])) / float(parameter["scale"]), 6)
         if worst_feature is None or shift > worst:
             worst, worst_feature = shift, feature
-    # Rounded: the sums behind it depend on the order rows arrive in, in the last bits.
-    return round(worst, 6), worst_feature
+    return worst, worst_feature
 
 
 def _settings_hash(settings: Mapping[str, Any]) -> str:
