@@ -289,6 +289,58 @@ def render(results: dict) -> str:
     return "\n".join(out)
 
 
+def targets(results: dict) -> str:
+    """The issue's targets against the measured figures (a target not measured says so)."""
+    rows = ["| target | measured | met? |", "|---|---|---|"]
+    real = next((e for label, e in results["inputs"].items() if label.startswith("real")), None)
+    ten = results["inputs"].get("10M")
+    hundred = results["inputs"].get("100M")
+
+    def summary(entry: dict | None, measure: str) -> dict:
+        return ((entry or {}).get("measures", {}).get(measure) or {}).get("summary") or {}
+
+    build, baseline = summary(real, "build_file"), summary(real, "baseline")
+    if build.get("ok_runs") and baseline.get("wall_s"):
+        finished = baseline.get("ok_runs", 0) > 0
+        text = f"dbt build {fmt_s(build['wall_s'])} s vs notebook {fmt_s(baseline['wall_s'])} s"
+        text += "" if finished else " (notebook did not finish)"
+        rows.append(
+            f"| real file: full dbt build faster than the notebook | {text} | "
+            f"{'yes' if build['wall_s'] < baseline['wall_s'] or not finished else 'no'} |"
+        )
+    else:
+        rows.append("| real file: full dbt build faster than the notebook | not measured | not measured |")
+    build, floor = summary(ten, "build_file"), summary(ten, "one_query_floor")
+    if build.get("ok_runs") and floor.get("ok_runs"):
+        ratio = build["cpu_s"] / floor["cpu_s"]
+        rows.append(
+            f"| 10M: full dbt build <= 4x the one-query floor, CPU s | {fmt_s(build['cpu_s'])} s / "
+            f"{fmt_s(floor['cpu_s'])} s = {fmt_ratio(ratio)}x | {'yes' if ratio <= 4 else 'no'} |"
+        )
+    else:
+        rows.append("| 10M: full dbt build <= 4x the one-query floor, CPU s | not measured | not measured |")
+    for label, entry in (("100M", hundred), ("10M (indication only; the target is at 100M)", ten)):
+        full, refresh = summary(entry, "build_days"), summary(entry, "refresh")
+        if full.get("ok_runs") and refresh.get("ok_runs"):
+            ratio = refresh["wall_s"] / full["wall_s"]
+            peak = max(full["peak_rss_mb"], refresh["peak_rss_mb"]) / 1024
+            rows.append(
+                f"| {label}: one day appended refreshes in <= 10 % of the full build | "
+                f"{fmt_s(refresh['wall_s'])} s / {fmt_s(full['wall_s'])} s = {100 * ratio:.0f} % | "
+                f"{'yes' if ratio <= 0.1 else 'no'} |"
+            )
+            rows.append(
+                f"| {label}: peak memory of either < 8 GB | {peak:.2f} GiB | {'yes' if peak < 8 else 'no'} |"
+            )
+        elif label == "100M":
+            rows.append(
+                "| 100M: one day appended refreshes in <= 10 % of the full build | not measured | "
+                "not measured |"
+            )
+            rows.append("| 100M: peak memory of either < 8 GB | not measured | not measured |")
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--input", action="append", required=True, help="a size (10M) or real:PATH")
