@@ -8,4 +8,8 @@ if [ ! -x "$python" ]; then
     echo "bench: $python not found; run scripts/setup.sh first (or set PYTHON)" >&2
     exit 1
 fi
+if [ "${1:-}" = "--refresh" ]; then
+    shift
+    exec "$python" -m bench.refresh "$@"
+fi
 exec "$python" -m bench "$@"

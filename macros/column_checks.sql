@@ -11,15 +11,21 @@
     parsed column, required) where a raw value that is present but whose parsed value is NULL is
     a rejected value; `row_text` is an expression that shows a row (for the samples of malformed
     rows). Counted in lines. The stop (macro fail_if) names the file, the column, the
-    share and three sample values.
+    share and three sample values. `new_files_only`: only the files the (incremental) model does
+    not hold yet (macro new_input_files_only).
 #}
-{% macro input_column_checks(lines_relation, formats_relation, columns, row_text, weight='line_copies') %}
+{% macro input_column_checks(
+    lines_relation, formats_relation, columns, row_text, weight='line_copies', new_files_only=false
+) %}
 
 with
 
 lines as (
 
     select * from {{ lines_relation }}
+    {%- if new_files_only %}
+    where {{ new_input_files_only() }}
+    {%- endif %}
 
 ),
 

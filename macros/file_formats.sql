@@ -17,10 +17,16 @@
     input_problem says what could not be decided, with the column, the file, sample values and the
     setting to use; base_<source>__* models stop the build on it (macro fail_if), so nothing is
     read in an order or format that was guessed. Evidence is counted in lines.
+    `new_files_only`: only the files the (incremental) model does not hold yet, or holds with
+    other `same_columns` (macro new_input_files_only). raw_rows: the file's rows as read (the
+    accounting test checks raw = clean + rejected against it, per file).
     `repair_year_shift`: months written 22/23 count as 10/11 (the retailer's files, see
     parse_timestamp).
 #}
-{% macro input_file_formats(lines_relation, files_relation, date_column, money_columns, repair_year_shift=false) %}
+{% macro input_file_formats(
+    lines_relation, files_relation, date_column, money_columns, repair_year_shift=false, new_files_only=false,
+    same_columns=()
+) %}
 
 with
 
@@ -41,8 +47,13 @@ files as (
         ignored_columns,
         setting_prefix,
         date_order_setting,
-        decimal_separator_setting
+        decimal_separator_setting,
+        file_sha256,
+        duplicate_paths
     from {{ files_relation }}
+    {%- if new_files_only %}
+    where {{ new_input_files_only(files_relation=files_relation, same_columns=same_columns) }}
+    {%- endif %}
 
 ),
 
@@ -55,6 +66,19 @@ lines as (
             {{ clean_text(column) }} as money_value_{{ loop.index }}{{ "," if not loop.last }}
         {%- endfor %}
     from {{ lines_relation }}
+    {%- if new_files_only %}
+    where {{ new_input_files_only(files_relation=files_relation, same_columns=same_columns) }}
+    {%- endif %}
+
+),
+
+row_counts as (
+
+    select
+        _file_id,
+        count(*) as raw_rows
+    from lines
+    group by _file_id
 
 ),
 
@@ -148,6 +172,7 @@ evidence as (
 
     select
         files.*,
+        coalesce(row_counts.raw_rows, 0) as raw_rows,
         coalesce(date_evidence.day_first_lines, 0) as day_first_lines,
         coalesce(date_evidence.month_first_lines, 0) as month_first_lines,
         coalesce(date_evidence.ambiguous_date_lines, 0) as ambiguous_date_lines,
@@ -161,6 +186,8 @@ evidence as (
         money_evidence.decimal_comma_samples,
         money_evidence.ambiguous_decimal_samples
     from files
+    left join row_counts
+        on files._file_id = row_counts._file_id
     left join date_evidence
         on files._file_id = date_evidence._file_id
     left join money_evidence

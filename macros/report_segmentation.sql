@@ -1,7 +1,9 @@
 {#
     Run at the end of every dbt command (on-run-end): when this run fitted the segmentation,
-    print one line per source with the segments, the structure verdict and its numbers, and
-    one more when the k rule fell back; or say that a source had no customers.
+    print one line per source with the segments, the structure verdict and its numbers, one
+    with the drift and whether the model was refitted or kept (var refit,
+    segment_refit_drift_threshold), and one more when the k rule fell back; or say that a
+    source had no customers.
 #}
 {% macro report_segmentation(results) %}
     {%- if execute -%}
@@ -9,7 +11,8 @@
             | selectattr('status', 'equalto', 'success') | list -%}
         {%- if built -%}
             {%- set models = run_query(
-                "select source, status, segments, structure_detail, is_k_rule_fallback, choice_reason"
+                "select source, status, segments, structure_detail, is_k_rule_fallback, choice_reason,"
+                ~ " refit_reason, drift, model_version"
                 ~ " from " ~ built[0].node.relation_name ~ " order by source"
             ) -%}
             {%- for row in models.rows -%}
@@ -18,6 +21,10 @@
                 {%- else -%}
                     {{ log("segmentation " ~ row['source'] ~ ": " ~ row['segments'] ~ " segments, "
                         ~ row['structure_detail'], info=true) }}
+                    {{ log("segmentation " ~ row['source'] ~ ": model " ~ row['model_version'] ~ ", "
+                        ~ row['refit_reason'] ~ (", drift " ~ row['drift'] | round(3) if row['drift'] is not none else "")
+                        ~ " (refit above var segment_refit_drift_threshold " ~ var('segment_refit_drift_threshold')
+                        ~ ", or with --vars '{refit: true}')", info=true) }}
                     {%- if row['is_k_rule_fallback'] -%}
                         {{ log("segmentation " ~ row['source'] ~ ": the k rule fell back: " ~ row['choice_reason'], info=true) }}
                     {%- endif -%}

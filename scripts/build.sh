@@ -34,16 +34,25 @@ run_dbt() {
 
 run_dbt build "$@"
 
-# Publish only a complete build (set -e already stops here when dbt build failed); with extra
-# dbt arguments such as --select the build file mixes old and new tables, so it is not published.
-if [ "$#" -eq 0 ]; then
+# Publish only a complete build (set -e already stops here when dbt build failed); with dbt
+# arguments that select nodes (--select ...) the build file mixes old and new tables, so it is not
+# published. --full-refresh and --vars (e.g. '{refit: true}') still build everything.
+selects_nodes() {
+    for argument in "$@"; do
+        case "$argument" in
+            -s | -m | --select* | --models* | --exclude* | --selector* | --resource-type* | --exclude-resource-type*) return 0 ;;
+        esac
+    done
+    return 1
+}
+if ! selects_nodes "$@"; then
     python -m custseg.tools.publish
     # The segmentation pictures of the docs overview, drawn from the built warehouse.
     python -m custseg.tools.docs_site images
     # The segment report for marketers, from the serving file just published.
     python -m custseg.tools.report
 else
-    echo "build: extra dbt arguments given, serving file, report and pictures not refreshed" \
+    echo "build: dbt arguments select nodes, serving file, report and pictures not refreshed" \
         "(run: python -m custseg.tools.publish; python -m custseg.tools.docs_site images;" \
         "python -m custseg.tools.report)"
 fi

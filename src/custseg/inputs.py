@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import glob
 import gzip
 import hashlib
 import io
@@ -287,23 +288,50 @@ class ReadPlan:
             if index not in used
         )
 
-    def select_sql(self, file_id: int = 1) -> str:
+    @property
+    def layout(self) -> tuple:
+        """What the read options depend on (all but the path): files with the same layout are
+        read by one reader (:func:`select_files_sql`)."""
+        return (
+            self.file_format,
+            self.compression,
+            self.delimiter,
+            self.header_line,
+            self.header if self.file_format == "parquet" else len(self.header),
+            tuple(sorted(self.positions.items())),
+        )
+
+    def select_sql(self, file_id: int = 1, files: Sequence[tuple[int, Path]] = ()) -> str:
         """The SQL select of every row of the file as text, with the required columns' names.
 
         Columns: ``_file_id``, ``_field_count`` (fields on the row: the header's count when the
         row is complete, fewer for a short row, one more when it has extra fields),
         ``_extra_field`` (the first field beyond the header's, else NULL), then the required
         columns as text. Empty fields are '' (not NULL); a field a short row lacks is NULL.
+
+        ``files``: (file id, read path) of several files with this plan's :attr:`layout`, read by
+        one multi-file reader instead (its file name gives each row's ``_file_id``; a filter on
+        ``_file_id`` skips whole files without opening them).
         """
+        source = _literal(str(self.read_path))
+        file_id_sql = str(file_id)
+        if files:
+            source = "[" + ", ".join(_literal(str(path)) for _, path in files) + "]"
+            file_id_sql = (
+                "case filename "
+                + " ".join(f"when {_literal(str(path))} then {fid}" for fid, path in files)
+                + " end"
+            )
+        multi = ", filename = true" if files else ""
         if self.file_format == "parquet":
             selected = ", ".join(
                 f"cast({_identifier(self.header[self.positions[name]])} as varchar) as {_identifier(name)}"
                 for name in self.spec.column_names
             )
             return (
-                f"select {file_id} as _file_id, {self.header_fields} as _field_count, "
+                f"select {file_id_sql} as _file_id, {self.header_fields} as _field_count, "
                 f"cast(null as varchar) as _extra_field, {selected} "
-                f"from read_parquet({_literal(str(self.read_path))})"
+                f"from read_parquet({source}{multi})"
             )
         count = self.header_fields
         positional = [f"c{index + 1}" for index in range(count)] + ["c_extra"]
@@ -333,13 +361,15 @@ class ReadPlan:
             ]
         )
         return (
-            f"select {file_id} as _file_id, "
+            f"select {file_id_sql} as _file_id, "
             f"case when c_extra is not null then {count + 1} when c{count} is not null then {count} "
             f"else {present} end as _field_count, "
-            f"c_extra as _extra_field, {selected} from read_csv({_literal(str(self.read_path))}, {options})"
+            f"c_extra as _extra_field, {selected} from read_csv({source}, {options}{multi})"
         )
 
-    def file_record(self, file_id: int = 1) -> list[tuple[str, str, object]]:
+    def file_record(
+        self, file_id: int = 1, digest: str | None = None, duplicates: Sequence[Path] = ()
+    ) -> list[tuple[str, str, object]]:
         """The row describing this file in the source's ``_files`` table: (column, type, value)."""
         return [
             ("_file_id", "integer", file_id),
@@ -358,13 +388,15 @@ class ReadPlan:
             ("setting_prefix", "varchar", self.spec.setting_prefix),
             ("date_order_setting", "varchar", self.settings.date_order),
             ("decimal_separator_setting", "varchar", self.settings.decimal_separator),
+            ("file_sha256", "varchar", digest),
+            ("duplicate_paths", "varchar", "; ".join(str(path) for path in duplicates) or None),
         ]
 
-    def files_sql(self, file_id: int = 1) -> str:
+    def files_sql(self, file_id: int = 1, digest: str | None = None, duplicates: Sequence[Path] = ()) -> str:
         """A select of the one-row ``_files`` table of this file."""
         return "select " + ", ".join(
             f"cast({_value_literal(value)} as {sql_type}) as {name}"
-            for name, sql_type, value in self.file_record(file_id)
+            for name, sql_type, value in self.file_record(file_id, digest, duplicates)
         )
 
     @property
@@ -470,7 +502,11 @@ def register_input(
 
     Request: ``{"kind", "default_path", "view", "files_table"}``: the input kind, the path used
     when ``<PREFIX>_PATH`` is not set, and the relations (rendered by dbt) to create. The path and
-    the settings are read from the environment. Answer: ``{"problem": text, "setting": name}``, or
+    the settings are read from the environment, at run time (so changing them never makes dbt
+    re-parse the project). The path is one file, a folder (every file in it) or a glob
+    (:func:`input_files`); each file is planned on its own and keyed by its content
+    (:func:`file_id_for`): a file whose bytes equal another's is read once, its other paths listed
+    in ``duplicate_paths``. Answer: ``{"problem": text, "setting": name}``, or
     ``{"statements": [sql, ...], "summary": text}``.
     """
     environ = os.environ if environ is None else environ
@@ -482,14 +518,171 @@ def register_input(
         if spec is None:
             raise InputFileError(f"unknown input kind '{kind}' (known: {', '.join(sorted(INPUT_SPECS))})")
         path = environ.get(setting) or request["default_path"]
-        plan = plan_input(path, kind, settings_from_environment(spec, environ), work_dir)
+        settings = settings_from_environment(spec, environ)
+        files = input_files(path, kind)
+        work = Path(work_dir) if work_dir is not None else Path(tempfile.gettempdir()) / "custseg-inputs"
+        plans: dict[str, tuple[int, ReadPlan, list[Path]]] = {}  # by the bytes' SHA-256
+        for file in files:
+            digest = file_digest(file, work)
+            if digest in plans:
+                plans[digest][2].append(file)  # the same bytes again: read once
+                continue
+            file_id = file_id_for(digest, settings)
+            clash = next((plan for other_id, plan, _ in plans.values() if other_id == file_id), None)
+            if clash is not None:
+                raise InputFileError(
+                    f"{kind} input files '{clash.path}' and '{file}' differ but share the file id "
+                    f"{file_id}: merge them into one file"
+                )
+            plans[digest] = (file_id, _cached_plan(file, kind, settings, work, digest), [])
     except InputFileError as error:
         return json.dumps({"problem": str(error), "setting": setting})
+    view_sql = select_files_sql([(file_id, plan) for file_id, plan, _ in plans.values()])
+    files_sql = "\nunion all\n".join(
+        plan.files_sql(file_id, digest, copies) for digest, (file_id, plan, copies) in plans.items()
+    )
     statements = [
-        f"create or replace view {request['view']} as {plan.select_sql()}",
-        f"create or replace table {request['files_table']} as {plan.files_sql()}",
+        f"create or replace view {request['view']} as {view_sql}",
+        f"create or replace table {request['files_table']} as {files_sql}",
     ]
-    return json.dumps({"statements": statements, "summary": plan.describe()})
+    entries = list(plans.values())
+    summary = entries[0][1].describe() if len(entries) == 1 else f"{len(entries)} files from {path}"
+    for _, plan, copies in entries:
+        if copies:
+            names = ", ".join(f"'{copy}'" for copy in copies)
+            summary += f"; {names}: the same bytes as '{plan.path}', read once"
+    return json.dumps({"statements": statements, "summary": summary})
+
+
+def select_files_sql(entries: Sequence[tuple[int, ReadPlan]]) -> str:
+    """The select of every row of every file: one reader per layout (:attr:`ReadPlan.layout`),
+    so a folder of daily exports is one multi-file read (DuckDB keeps a few files open at a
+    time, not one reader per file), in a union when layouts differ."""
+    groups: dict[tuple, list[tuple[int, ReadPlan]]] = {}
+    for file_id, plan in entries:
+        groups.setdefault(plan.layout, []).append((file_id, plan))
+    parts = []
+    for members in groups.values():
+        first_id, first = members[0]
+        if len(members) == 1:
+            parts.append(first.select_sql(first_id))
+        else:
+            parts.append(first.select_sql(first_id, [(file_id, plan.read_path) for file_id, plan in members]))
+    return "\nunion all\n".join(parts)
+
+
+def input_files(path: str | Path, kind: str) -> list[Path]:
+    """The files an input path names, sorted by path: the file itself; every file in a folder
+    (not in its subfolders, hidden files left out); or the files a glob (``*``, ``?``, ``[...]``)
+    matches, when no file has that very name. Raises :class:`InputFileError` when it names none."""
+    text = str(path)
+    if not text.strip():
+        spec = INPUT_SPECS[kind]
+        raise InputFileError(f"no path is set for the {kind} input file ({spec.setting('PATH')})")
+    source = Path(text)
+    if source.is_dir():
+        files = sorted(p for p in source.iterdir() if p.is_file() and not p.name.startswith("."))
+        if not files:
+            raise InputFileError(f"{kind} input folder '{source}' holds no files")
+        return files
+    if not source.exists() and _GLOB_CHARACTERS.search(text):
+        files = sorted(Path(p) for p in glob.glob(text) if Path(p).is_file())
+        if not files:
+            raise InputFileError(f"{kind} input pattern '{source}' matches no file")
+        return files
+    return [source]
+
+
+def _cached_plan(path: Path, kind: str, settings: InputSettings, work: Path, digest: str) -> ReadPlan:
+    """:func:`plan_input`, remembered in ``work/plans.json`` per file path, bytes (SHA-256) and
+    settings: a refresh of a folder of exports plans only the new or changed files."""
+    cache_path = work / "plans.json"
+    key = f"{path}|{digest}|{file_id_for(digest, settings)}"
+    try:
+        cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
+    except (OSError, ValueError):
+        cache = {}
+    known = cache.get(key)
+    if known is not None and Path(known["read_path"]).exists():
+        return ReadPlan(
+            spec=INPUT_SPECS[kind],
+            path=path,
+            file_format=known["file_format"],
+            file_bytes=known["file_bytes"],
+            encoding=known["encoding"],
+            has_byte_order_mark=known["has_byte_order_mark"],
+            delimiter=known["delimiter"],
+            header_line=known["header_line"],
+            header=tuple(known["header"]),
+            positions=dict(known["positions"]),
+            read_path=Path(known["read_path"]),
+            settings=settings,
+            compression=known["compression"],
+        )
+    plan = plan_input(path, kind, settings, work)
+    cache[key] = {
+        "file_format": plan.file_format,
+        "file_bytes": plan.file_bytes,
+        "encoding": plan.encoding,
+        "has_byte_order_mark": plan.has_byte_order_mark,
+        "delimiter": plan.delimiter,
+        "header_line": plan.header_line,
+        "header": list(plan.header),
+        "positions": dict(plan.positions),
+        "read_path": str(plan.read_path),
+        "compression": plan.compression,
+    }
+    work.mkdir(parents=True, exist_ok=True)
+    temporary = cache_path.with_name(f"plans.json.tmp-{os.getpid()}")
+    temporary.write_text(json.dumps(cache))
+    os.replace(temporary, cache_path)
+    return plan
+
+
+def file_digest(path: Path, work: Path | None = None) -> str:
+    """The SHA-256 of a file's bytes; remembered in ``work/digests.json`` while its size and
+    modification time are unchanged, so that a refresh hashes only new or changed files."""
+    if not path.is_file():
+        return "missing:" + str(path)  # plan_input says what is wrong with it
+    stat = path.stat()
+    key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    cache_path = (work / "digests.json") if work is not None else None
+    cache: dict[str, str] = {}
+    if cache_path is not None and cache_path.exists():
+        try:
+            cache = json.loads(cache_path.read_text())
+        except (OSError, ValueError):
+            cache = {}
+    if key in cache:
+        return cache[key]
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(8 * 1024 * 1024):
+            digest.update(chunk)
+    cache[key] = digest.hexdigest()
+    if cache_path is not None:
+        cache_path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = cache_path.with_name(f"digests.json.tmp-{os.getpid()}")
+        temporary.write_text(json.dumps(cache))
+        os.replace(temporary, cache_path)
+    return cache[key]
+
+
+def file_id_for(digest: str, settings: InputSettings | None = None) -> int:
+    """A file's id: 31 bits of a hash of its bytes' SHA-256 and the settings it is read with, so
+    the same file read the same way keeps its id in every build (incremental models key their
+    rows by it; a changed file or setting is a new id, read again) and fits an integer column."""
+    settings = settings or InputSettings()
+    key = "|".join(
+        [
+            digest,
+            settings.encoding,
+            json.dumps(dict(settings.columns), sort_keys=True),
+            settings.date_order,
+            settings.decimal_separator,
+        ]
+    )
+    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) & 0x7FFFFFFF
 
 
 # --- the steps --------------------------------------------------------------------------------

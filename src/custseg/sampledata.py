@@ -1347,6 +1347,55 @@ def write_bundled_sample(out_dir: str | Path) -> dict[str, int]:
 
 
 # =============================================================================================
+# Daily export files (issue #13: a folder of exports, one per day)
+# =============================================================================================
+
+
+def split_transactions(path: str | Path, out_dir: str | Path, period: str = "day") -> dict[str, int]:
+    """Split a transaction file (ISO dates, header on line 1) into one gzipped CSV per day or
+    month of InvoiceDate, ``transactions_<period>.csv.gz`` in ``out_dir``, as a retailer's daily
+    exports arrive. Lines whose date does not start with a year-month-day go to the first file.
+    Every field is kept as text, in order within each file. Returns lines per file name."""
+    import duckdb
+
+    width = {"day": 10, "month": 7}[period]
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    staging = out / ".split"
+    connection = duckdb.connect()
+    try:
+        connection.execute("set preserve_insertion_order = true")
+        source = (
+            f"read_csv('{str(path).replace(chr(39), chr(39) * 2)}', header = true, all_varchar = true, "
+            "null_padding = true, strict_mode = false, parallel = false)"
+        )
+        keyed = (
+            f"select *, case when regexp_matches(InvoiceDate, '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
+            f"then substr(InvoiceDate, 1, {width}) end as _period from {source}"
+        )
+        first = connection.execute(f"select min(_period) from ({keyed})").fetchone()[0]
+        connection.execute(
+            f"copy (select * exclude (_period), coalesce(_period, '{first}') as _part from ({keyed})) "
+            f"to '{staging}' (format csv, header true, compression gzip, partition_by (_part), "
+            "overwrite_or_ignore true)"
+        )
+        counts: dict[str, int] = {}
+        for folder in sorted(staging.iterdir()):
+            part = folder.name.split("=", 1)[1]
+            name = f"transactions_{part}.csv.gz"
+            (file,) = folder.iterdir()
+            file.replace(out / name)
+            folder.rmdir()
+            counts[name] = connection.execute(
+                f"select count(*) from read_csv('{out / name}', header = true, all_varchar = true)"
+            ).fetchone()[0]
+        staging.rmdir()
+    finally:
+        connection.close()
+    return counts
+
+
+# =============================================================================================
 # CLI
 # =============================================================================================
 
@@ -1421,6 +1470,10 @@ def _parser() -> argparse.ArgumentParser:
         default=500_000,
         help="lines per written chunk / Parquet row group (default 500000)",
     )
+    sp = sub.add_parser("split", help="split a transaction file into one file per day (or month)")
+    sp.add_argument("--input", type=Path, required=True, help="transaction file (ISO dates)")
+    sp.add_argument("--out-dir", type=Path, required=True, help="folder for transactions_<day>.csv.gz")
+    sp.add_argument("--period", choices=["day", "month"], default="day", help="one file per (default day)")
     sm = sub.add_parser("sample", help="regenerate the bundled sample files byte for byte")
     sm.add_argument(
         "--out-dir", type=Path, default=Path("data/sample"), help="directory (default data/sample)"
@@ -1450,6 +1503,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             include_uk=args.include_uk,
         )
         print(f"wrote {n} lines to {args.out}")
+    elif args.command == "split":
+        counts = split_transactions(args.input, args.out_dir, args.period)
+        print(f"wrote {sum(counts.values())} lines to {len(counts)} files in {args.out_dir}")
     else:
         for name, n in write_bundled_sample(args.out_dir).items():
             print(f"wrote {n} rows to {args.out_dir / name}")

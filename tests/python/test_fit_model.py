@@ -7,7 +7,13 @@ import duckdb
 import pytest
 from synthetic import blobs, item_rows, settings
 
-from custseg.integration.fit_model import SCHEMA, fit_sources, previous_centroids
+from custseg.integration.fit_model import (
+    SCHEMA,
+    feature_drift,
+    fit_sources,
+    previous_centroids,
+    previous_fit_rows,
+)
 
 SETTINGS = {
     "plain": settings(),
@@ -94,3 +100,47 @@ def test_only_the_item_columns_are_read(connection, monkeypatch) -> None:
         {"shop": connection.table("items")},
     )
     assert read == [['"customer_id"', '"stock_code"', '"purchase_lines"']]
+
+
+def test_a_refresh_keeps_the_fit_unless_asked_settings_change_or_drift_is_high(connection) -> None:
+    this = This()
+    assert previous_fit_rows(connection, this) == {}  # first build: every source is fitted
+    features = {"plain": connection.table("features")}
+    first = fit_sources(SETTINGS, features, {})
+    assert first.column("refit_reason").to_pylist() == ["first fit"]
+    connection.register("fitted", first)
+    connection.execute("create table fit_segmentation as select * from fitted")
+    previous = previous_fit_rows(connection, this)
+
+    kept = fit_sources(SETTINGS, features, {}, previous_fits=previous, refit=False, drift_threshold=0.2)
+    (row,) = kept.to_pylist()
+    assert row["refit_reason"].startswith("kept: drift 0.000")
+    assert row["drift"] == 0.0
+    assert {k: v for k, v in row.items() if k not in ("refit_reason", "drift", "drift_feature")} == {
+        k: v for k, v in first.to_pylist()[0].items() if k not in ("refit_reason", "drift", "drift_feature")
+    }
+    asked = fit_sources(SETTINGS, features, {}, previous_fits=previous, refit=True)
+    assert asked.column("refit_reason").to_pylist() == ["refit asked for (var refit)"]
+    changed = {"plain": {**SETTINGS["plain"], "k_max": 5}}
+    again = fit_sources(changed, features, {}, previous_fits=previous, refit=False)
+    assert again.column("refit_reason").to_pylist() == ["settings changed"]
+
+    # Customers who spend more: the centre of a feature moves by about one standard deviation.
+    frame = connection.table("features").df()
+    parameter = next(p for p in previous["plain"]["preprocessing"] if p["transform"] == "none")
+    feature, scale = parameter["feature"], parameter["scale"]
+    moved = frame.assign(**{feature: frame[feature] + scale})
+    drift, drift_feature = feature_drift(moved, previous["plain"]["preprocessing"], SETTINGS["plain"])
+    assert drift_feature == feature and drift > 0.5
+    connection.register("moved", moved)
+    refitted = fit_sources(
+        SETTINGS,
+        {"plain": connection.table("moved")},
+        {},
+        previous_fits=previous,
+        refit=False,
+        drift_threshold=0.2,
+    )
+    assert (
+        refitted.column("refit_reason").to_pylist()[0].startswith(f"drift {drift:.3f} ({feature}) above 0.2")
+    )

@@ -1,8 +1,15 @@
 {#
     One row per rejected raw line: every copy of a line that cannot be used, with its
     reason, and every copy after the first of a usable line, as a duplicate. A line's key
-    is its row_hash and its occurrence among identical lines (1, 2, ...).
+    is its row_hash (of its file and raw fields) and its occurrence among identical lines of
+    that file (1, 2, ...). Incremental by file, like the base model.
 #}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_rows_of_files_gone(source('online_retail', 'transactions_files')) }}",
+) }}
 
 {# Built only once the file's columns passed their checks (the build stops there otherwise). #}
 -- depends_on: {{ ref('base_online_retail__column_checks') }}
@@ -27,7 +34,7 @@ lines as (
         raw_country,
         raw_extra_field
     from {{ ref('base_online_retail__transaction_lines') }}
-    where rejection_reason is not null or line_copies > 1
+    where (rejection_reason is not null or line_copies > 1) and {{ new_input_files_only() }}
 
 ),
 

@@ -15,6 +15,7 @@ lines as (
 
     select
         {{ online_retail_line_hash() }} as row_hash,
+        _file_id,
         invoice_no,
         stock_code,
         description,
@@ -33,6 +34,7 @@ final as (
     select
         {# The first copy of the line: the key it had as a raw line (see the rejected lines). #}
         row_hash || '-1' as transaction_line_id,
+        _file_id,
         invoice_no,
         stock_code,
         description,

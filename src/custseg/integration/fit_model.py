@@ -5,10 +5,17 @@ models of ``models/marts/segmentation`` unnest.
 
 The previous build's segment centroids come from the model's own previous table
 (``dbt.this``), so segment ids survive a refresh without any hook.
+
+A refresh keeps the previous fit of a source (its row, unchanged: SQL re-scores every customer
+with it) unless a refit is asked for (var ``refit``), the source's settings changed, or the
+drift (:func:`feature_drift`) is above the threshold (var ``segment_refit_drift_threshold``).
+Every row says why it was fitted or kept (``refit_reason``) and the drift measured.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import warnings
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -111,6 +118,10 @@ SUMMARY_COLUMNS: dict[str, pa.DataType] = {
     "features": pa.list_(_TEXT),
     "dropped_features": pa.list_(_TEXT),
     "warnings": pa.list_(_TEXT),
+    "settings_hash": _TEXT,
+    "refit_reason": _TEXT,
+    "drift": _DOUBLE,
+    "drift_feature": _TEXT,
 }
 
 SCHEMA = pa.schema([*SUMMARY_COLUMNS.items(), *NESTED_COLUMNS.items()])
@@ -132,12 +143,19 @@ def fit_sources(
     features: Mapping[str, Relation],
     items: Mapping[str, Relation],
     previous: pd.DataFrame | None = None,
+    previous_fits: Mapping[str, dict[str, Any]] | None = None,
+    refit: bool = True,
+    drift_threshold: float = 0.2,
 ) -> pa.Table:
     """Fit every source in ``features`` with its ``settings`` (dbt_project.yml, meta
     ``segmentation``); ``items`` holds the item relation of the sources whose settings use
     the item pattern; ``previous`` is the previous build's centroids (:func:`previous_centroids`).
     A source without customers (an empty input, or ``dbt run --empty``) gets a row with
-    status ``no_customers`` and empty tables."""
+    status ``no_customers`` and empty tables.
+
+    ``previous_fits`` (:func:`previous_fit_rows`): the previous build's row per source. Unless
+    ``refit``, a source whose settings are unchanged and whose drift is at most
+    ``drift_threshold`` keeps that row (its model), with this build's drift and reason."""
     missing = sorted(set(features) - set(settings))
     if missing:
         raise ValueError(f"no segmentation settings for source(s) {missing} in dbt_project.yml")
@@ -147,6 +165,28 @@ def fit_sources(
         if frame.empty:
             rows.append({"source": source, "status": "no_customers", "customers": 0, "fitted_customers": 0})
             continue
+        settings_hash = _settings_hash(settings[source])
+        kept = (previous_fits or {}).get(source)
+        drift, drift_feature, reason = None, None, "first fit"
+        if kept is not None:
+            drift, drift_feature = feature_drift(frame, kept["preprocessing"] or [], settings[source])
+            if refit:
+                reason = "refit asked for (var refit)"
+            elif kept.get("settings_hash") != settings_hash:
+                reason = "settings changed"
+            elif drift is None:
+                reason = "drift not measurable (a model feature is missing)"
+            elif drift > drift_threshold:
+                reason = f"drift {drift:.3f} ({drift_feature}) above {drift_threshold:g}"
+            else:
+                row = dict(kept)
+                row.update(
+                    refit_reason=f"kept: drift {drift:.3f} ({drift_feature}) at most {drift_threshold:g}",
+                    drift=drift,
+                    drift_feature=drift_feature,
+                )
+                rows.append(row)
+                continue
         uses_items = (settings[source].get("item_pattern") or {}).get("enabled", False)
         reader = None
         if uses_items:
@@ -164,8 +204,52 @@ def fit_sources(
                 item_columns=ITEM_COLUMNS,
                 previous_centroids=_for_source(previous, source),
             )
-        rows.append(fit_row(fit))
+        row = fit_row(fit)
+        row.update(settings_hash=settings_hash, refit_reason=reason, drift=drift, drift_feature=drift_feature)
+        rows.append(row)
     return pa.Table.from_pylist(rows, schema=SCHEMA)
+
+
+def feature_drift(
+    frame: pd.DataFrame,
+    preprocessing: list[Mapping[str, Any]],
+    settings: Mapping[str, Any],
+    exclude_column: str = "is_excluded_from_fit",
+) -> tuple[float | None, str | None]:
+    """How far the customers moved since the fit: the largest shift, over the model's own
+    features (not the item scores), of the feature's centre among the fitted customers (its mean
+    with the standard scaler, its median with the robust one, after the model's log1p and fill
+    value), in units of the fit's scale (standard deviations with the standard scaler). Returns
+    (drift, feature), or (None, None) when a model feature is missing from ``frame``."""
+    robust = settings.get("scaler", "standard") == "robust"
+    fitted = frame
+    if exclude_column in frame.columns:
+        fitted = frame[~frame[exclude_column].fillna(False).astype(bool)]
+    worst, worst_feature = 0.0, None
+    for parameter in preprocessing:
+        if parameter["transform"] == "item_svd":
+            continue
+        feature = parameter["feature"]
+        if feature not in fitted.columns:
+            return None, None
+        values = pd.to_numeric(fitted[feature], errors="coerce").astype("float64")
+        if parameter["fill_value"] is not None:
+            values = values.fillna(parameter["fill_value"])
+        if parameter["transform"] == "log1p":
+            values = np.log1p(np.maximum(values, 0.0))
+        if not len(values) or not parameter["scale"]:
+            continue
+        centre = float(values.median() if robust else values.mean())
+        # Rounded: the sums behind it depend on the order rows arrive in, in the last bits (ties
+        # then go to the first feature, in the model's order).
+        shift = round(abs(centre - float(parameter["center"])) / float(parameter["scale"]), 6)
+        if worst_feature is None or shift > worst:
+            worst, worst_feature = shift, feature
+    return worst, worst_feature
+
+
+def _settings_hash(settings: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def fit_row(fit: SegmentationFit) -> dict[str, Any]:
@@ -206,6 +290,24 @@ def previous_centroids(session: duckdb.DuckDBPyConnection, this: Any) -> pd.Data
     except duckdb.Error:
         return None  # a table from another version of this model: start afresh
     return rows if len(rows) else None
+
+
+def previous_fit_rows(session: duckdb.DuckDBPyConnection, this: Any) -> dict[str, dict[str, Any]]:
+    """The previous build's fitted row per source (``this`` is ``dbt.this``), in :data:`SCHEMA`;
+    empty on a first build or when that table is not in this shape (then every source is fitted)."""
+    exists = session.execute(
+        "select count(*) from information_schema.tables"
+        " where table_catalog = ? and table_schema = ? and table_name = ?",
+        [this.database, this.schema, this.identifier],
+    ).fetchall()[0][0]
+    if not exists:
+        return {}
+    try:
+        table = session.sql(f"select * from {this} where status = 'fitted'").to_arrow_table()
+        table = table.select(SCHEMA.names).cast(SCHEMA)
+    except (duckdb.Error, KeyError, ValueError, pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return {}
+    return {row["source"]: row for row in table.to_pylist()}
 
 
 def _for_source(previous: pd.DataFrame | None, source: str) -> pd.DataFrame | None:

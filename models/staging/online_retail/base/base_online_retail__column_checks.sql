@@ -2,8 +2,15 @@
     Per transaction input file and checked column: non-empty values and the share of them
     rejected (macro input_column_checks). The build stops here when a column is mostly
     unreadable (var input_column_max_rejected_share), a required column is empty on every row or
-    too many rows are malformed; the staging models wait for this check.
+    too many rows are malformed; the staging models wait for this check. Incremental by file:
+    a refresh checks only the new files' lines (macros/incremental_files.sql).
 #}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_rows_of_files_gone(source('online_retail', 'transactions_files')) }}",
+) }}
 
 {{ input_column_checks(
     lines_relation=ref('base_online_retail__transaction_lines'),
@@ -18,4 +25,5 @@
     ],
     row_text="concat_ws(',', raw_invoiceno, raw_stockcode, raw_description, raw_quantity, raw_invoicedate, "
         ~ "raw_unitprice, raw_customerid, raw_country)",
+    new_files_only=true,
 ) }}
