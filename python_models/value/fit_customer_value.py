@@ -1,6 +1,8 @@
-"""Customer value and churn risk of every source, fitted once per build: one row per source
-with the fitted models' summary and every customer's predictions as a nested column, which
-SQL models unnest (customer_value, customer_value_models)."""
+"""Customer value and churn risk of every source, fitted once per build, and the proof: the
+same models fitted on the history before the holdout and compared with what customers bought
+in it. One row per source and fit (full_history, holdout) with the summary and the
+per-customer results as nested columns, which SQL models unnest (customer_value,
+customer_value_models, customer_value_evaluation, customer_value_holdout_customers)."""
 
 from custseg.integration.value_models import fit_value_sources
 
@@ -10,5 +12,15 @@ def model(dbt, session):
     dbt.config(materialized="table")
     settings = dbt.config.meta_get("value")
     sources = dbt.config.meta_get("sources")
+    holdout_sources = dbt.config.meta_get("holdout_sources")
+    holdout_days = int(dbt.config.meta_get("holdout_days"))
     inputs = dbt.ref("customer_value_inputs")
-    return fit_value_sources(settings, inputs, sources)
+    calibration = dbt.ref("customer_value_calibration_inputs")
+    return fit_value_sources(
+        settings,
+        inputs,
+        sources,
+        calibration=calibration,
+        holdout_days=holdout_days,
+        holdout_sources=holdout_sources,
+    )

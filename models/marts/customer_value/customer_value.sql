@@ -29,6 +29,7 @@ fits as (
         horizon_days,
         predictions
     from {{ ref('fit_customer_value') }}
+    where fit = 'full_history'
 
 ),
 

@@ -1,7 +1,7 @@
 {#
     The value models' proof, per source and predictor: the model fitted on the calibration
     period against the naive baseline (calibration purchase rate times the holdout length),
-    on the purchases of the holdout (evaluate_customer_value).
+    on the purchases of the holdout (the holdout rows of fit_customer_value).
 #}
 
 with
@@ -14,7 +14,8 @@ evaluations as (
         model_version,
         horizon_days,
         metrics
-    from {{ ref('evaluate_customer_value') }}
+    from {{ ref('fit_customer_value') }}
+    where fit = 'holdout'
 
 ),
 

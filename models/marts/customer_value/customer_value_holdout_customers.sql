@@ -8,7 +8,8 @@ evaluations as (
         source,
         model_version,
         customer_results
-    from {{ ref('evaluate_customer_value') }}
+    from {{ ref('fit_customer_value') }}
+    where fit = 'holdout'
 
 ),
 

@@ -17,6 +17,7 @@ fits as (
         parameters,
         warnings
     from {{ ref('fit_customer_value') }}
+    where fit = 'full_history'
 
 ),
 

@@ -45,44 +45,36 @@ _SUMMARY = {
     "parameters": _rows(("model", _TEXT), ("parameter", _TEXT), ("value", _DOUBLE)),
     "warnings": pa.list_(_TEXT),
 }
-FIT_SCHEMA = pa.schema(
-    [
-        *_SUMMARY.items(),
-        (
-            "predictions",
-            _rows(
-                ("customer_id", _TEXT), *[(c, _DOUBLE) for c in VALUE_COLUMNS[1:-1]], ("value_status", _TEXT)
-            ),
-        ),
-    ]
+_PREDICTIONS = _rows(
+    ("customer_id", _TEXT), *[(c, _DOUBLE) for c in VALUE_COLUMNS[1:-1]], ("value_status", _TEXT)
 )
-EVALUATION_SCHEMA = pa.schema(
+_METRICS = _rows(
+    ("predictor", _TEXT),
+    ("customers", _INT),
+    ("mae", _DOUBLE),
+    ("rmse", _DOUBLE),
+    ("correlation", _DOUBLE),
+    ("total_predicted", _DOUBLE),
+    ("total_actual", _DOUBLE),
+    ("no_return_auc", _DOUBLE),
+    ("no_return_auc_probability_active", _DOUBLE),
+)
+_CUSTOMER_RESULTS = _rows(
+    ("customer_id", _TEXT),
+    ("predicted_purchases", _DOUBLE),
+    ("baseline_purchases", _DOUBLE),
+    ("actual_purchases", _DOUBLE),
+    ("probability_no_purchase", _DOUBLE),
+)
+# One row per source and fit: `full_history` (the predictions) and `holdout` (fitted on the
+# calibration period: the evaluation's metrics and per-customer results).
+VALUE_SCHEMA = pa.schema(
     [
+        ("fit", _TEXT),
         *_SUMMARY.items(),
-        (
-            "metrics",
-            _rows(
-                ("predictor", _TEXT),
-                ("customers", _INT),
-                ("mae", _DOUBLE),
-                ("rmse", _DOUBLE),
-                ("correlation", _DOUBLE),
-                ("total_predicted", _DOUBLE),
-                ("total_actual", _DOUBLE),
-                ("no_return_auc", _DOUBLE),
-                ("no_return_auc_probability_active", _DOUBLE),
-            ),
-        ),
-        (
-            "customer_results",
-            _rows(
-                ("customer_id", _TEXT),
-                ("predicted_purchases", _DOUBLE),
-                ("baseline_purchases", _DOUBLE),
-                ("actual_purchases", _DOUBLE),
-                ("probability_no_purchase", _DOUBLE),
-            ),
-        ),
+        ("predictions", _PREDICTIONS),
+        ("metrics", _METRICS),
+        ("customer_results", _CUSTOMER_RESULTS),
     ]
 )
 
@@ -91,58 +83,69 @@ class Relation(Protocol):
     def df(self) -> pd.DataFrame: ...
 
 
-def fit_value_sources(settings: Mapping[str, Any], inputs: Relation, sources: Sequence[str] = ()) -> pa.Table:
-    """Fit every source of ``sources`` and any other in ``inputs`` (columns
-    :data:`INPUT_COLUMNS`); one row per source of :data:`FIT_SCHEMA`, a source without
-    customers included. Fallbacks (too few customers, no convergence) are in the rows'
-    ``warnings`` and ``status``, not raised."""
-    cfg = ValueSettings.from_mapping(settings)
-    frame = _frame(inputs)
-    rows = []
-    for source, part in _by_source(frame, sources):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ValueWarning)
-            fit = fit_value_model(part, cfg)
-            predicted = fit.predict(part)
-        row = _summary(source, fit.status, cfg, part, fit.parameters, fit.spend_parameters, caught)
-        row["predictions"] = _records(predicted)
-        rows.append(row)
-    return pa.Table.from_pylist(rows, schema=FIT_SCHEMA)
-
-
-def evaluate_value_sources(
-    settings: Mapping[str, Any], calibration: Relation, *, holdout_days: int, sources: Sequence[str] = ()
+def fit_value_sources(
+    settings: Mapping[str, Any],
+    inputs: Relation,
+    sources: Sequence[str] = (),
+    *,
+    calibration: Relation | None = None,
+    holdout_days: int | None = None,
+    holdout_sources: Sequence[str] = (),
 ) -> pa.Table:
-    """Fit every source on its calibration inputs (:data:`INPUT_COLUMNS` plus
-    ``holdout_purchases``) and compare the predictions of the next ``holdout_days`` with what
-    customers bought; one row per source of :data:`EVALUATION_SCHEMA`."""
+    """The value models of every source of ``sources`` and any other in ``inputs`` (columns
+    :data:`INPUT_COLUMNS`), fitted on the whole history (``fit`` = ``full_history``, with every
+    customer's predictions), and, given ``calibration`` (the same columns plus
+    ``holdout_purchases``), fitted again on the calibration period of every source of
+    ``holdout_sources`` and any other in it and compared with the ``holdout_days`` after it
+    (``fit`` = ``holdout``). Rows of :data:`VALUE_SCHEMA`; a source without customers has its
+    rows. Fallbacks (too few customers, no convergence) are in ``warnings`` and ``status``."""
     cfg = ValueSettings.from_mapping(settings)
-    frame = _frame(calibration, extra=("holdout_purchases",))
-    rows = []
-    for source, part in _by_source(frame, sources):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ValueWarning)
-            holdout = part.set_index("customer_id")["holdout_purchases"].astype("float64")
-            results = evaluate_holdout(part, holdout, cfg, holdout_days=holdout_days)
-        if (results["value_status"] == "predicted").any():
-            status = "evaluated"
-        else:  # one fallback for every customer; none without customers
-            status = str(results["value_status"].iloc[0]) if len(results) else "too_few_customers"
-        row = _summary(source, status, cfg, part, {}, {}, caught, horizon_days=holdout_days)
-        row["metrics"] = _records(summarise_evaluation(results))
-        row["customer_results"] = _records(
-            results[
-                [
-                    "customer_id",
-                    "predicted_purchases",
-                    "baseline_purchases",
-                    "actual_purchases",
-                    "probability_no_purchase",
-                ]
-            ]
+    rows = [_fit_row(cfg, source, part) for source, part in _by_source(_frame(inputs), sources)]
+    if calibration is not None:
+        if holdout_days is None:
+            raise ValueError("holdout_days is required with calibration inputs")
+        frame = _frame(calibration, extra=("holdout_purchases",))
+        rows += [
+            _holdout_row(cfg, source, part, holdout_days)
+            for source, part in _by_source(frame, holdout_sources)
+        ]
+    return pa.Table.from_pylist(rows, schema=VALUE_SCHEMA)
+
+
+def _fit_row(cfg: ValueSettings, source: str, part: pd.DataFrame) -> dict[str, Any]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ValueWarning)
+        fit = fit_value_model(part, cfg)
+        predicted = fit.predict(part)
+    row = _summary(source, fit.status, cfg, part, fit.parameters, fit.spend_parameters, caught)
+    return {"fit": "full_history", **row, "predictions": _records(predicted)}
+
+
+def _holdout_row(cfg: ValueSettings, source: str, part: pd.DataFrame, holdout_days: int) -> dict[str, Any]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ValueWarning)
+        holdout = part.set_index("customer_id")["holdout_purchases"].astype("float64")
+        results = evaluate_holdout(
+            part.drop(columns="holdout_purchases"), holdout, cfg, holdout_days=holdout_days
         )
-        rows.append(row)
-    return pa.Table.from_pylist(rows, schema=EVALUATION_SCHEMA)
+    if (results["value_status"] == "predicted").any():
+        status = "evaluated"
+    else:  # one fallback for every customer; none without customers
+        status = str(results["value_status"].iloc[0]) if len(results) else "too_few_customers"
+    row = _summary(source, status, cfg, part, {}, {}, caught, horizon_days=holdout_days)
+    columns = [
+        "customer_id",
+        "predicted_purchases",
+        "baseline_purchases",
+        "actual_purchases",
+        "probability_no_purchase",
+    ]
+    return {
+        "fit": "holdout",
+        **row,
+        "metrics": _records(summarise_evaluation(results)),
+        "customer_results": _records(results[columns]),
+    }
 
 
 def _frame(relation: Relation, extra: tuple[str, ...] = ()) -> pd.DataFrame:
