@@ -473,8 +473,26 @@ def register_input(
     the settings are read from the environment. Answer: ``{"problem": text, "setting": name}``, or
     ``{"statements": [sql, ...], "summary": text}``.
     """
-    environ = os.environ if environ is None else environ
     request = json.loads(request_json)
+    plan = plan_request(request, work_dir, environ)
+    if isinstance(plan, str):
+        return plan
+    statements = [
+        f"create or replace view {request['view']} as {plan.select_sql()}",
+        f"create or replace table {request['files_table']} as {plan.files_sql()}",
+    ]
+    return json.dumps({"statements": statements, "summary": plan.describe()})
+
+
+def plan_request(
+    request: Mapping[str, str], work_dir: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> ReadPlan | str:
+    """The plan of the input a hook's request names, or the hook's problem answer as JSON.
+
+    Shared by every engine's hook (:func:`register_input` for DuckDB,
+    ``custseg.integration.spark.register_input`` for Spark), so a file is checked the same way.
+    """
+    environ = os.environ if environ is None else environ
     kind = request["kind"]
     spec = INPUT_SPECS.get(kind)
     setting = spec.setting("PATH") if spec else ""
@@ -482,14 +500,9 @@ def register_input(
         if spec is None:
             raise InputFileError(f"unknown input kind '{kind}' (known: {', '.join(sorted(INPUT_SPECS))})")
         path = environ.get(setting) or request["default_path"]
-        plan = plan_input(path, kind, settings_from_environment(spec, environ), work_dir)
+        return plan_input(path, kind, settings_from_environment(spec, environ), work_dir)
     except InputFileError as error:
         return json.dumps({"problem": str(error), "setting": setting})
-    statements = [
-        f"create or replace view {request['view']} as {plan.select_sql()}",
-        f"create or replace table {request['files_table']} as {plan.files_sql()}",
-    ]
-    return json.dumps({"statements": statements, "summary": plan.describe()})
 
 
 # --- the steps --------------------------------------------------------------------------------
