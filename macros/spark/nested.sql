@@ -53,10 +53,7 @@
     double
 {%- endmacro %}
 
-{#
-    An ORDER BY clause of listagg and ordered_sum as a list of key expressions; only ascending
-    keys (that is all the project uses) so that a descending one cannot pass unnoticed.
-#}
+{# An ORDER BY clause of listagg and ordered_sum as a list of (key expression, is descending). #}
 {% macro _spark_order_keys(order_by_clause) -%}
     {%- set text = order_by_clause | trim -%}
     {%- if text.lower().startswith('order by') -%}{%- set text = text[8:] -%}{%- endif -%}
@@ -64,21 +61,41 @@
     {%- for key in text.split(',') -%}
         {%- set key = key | trim -%}
         {%- if key.lower().endswith(' desc') -%}
-            {{ exceptions.raise_compiler_error("spark listagg/ordered_sum: descending keys are not supported: " ~ order_by_clause) }}
+            {%- do keys.append((key[:-5] | trim, true)) -%}
+        {%- elif key.lower().endswith(' asc') -%}
+            {%- do keys.append((key[:-4] | trim, false)) -%}
+        {%- else -%}
+            {%- do keys.append((key, false)) -%}
         {%- endif -%}
-        {%- if key.lower().endswith(' asc') -%}{%- set key = key[:-4] | trim -%}{%- endif -%}
-        {%- do keys.append(key) -%}
     {%- endfor -%}
     {{ return(keys) }}
 {%- endmacro %}
 
+{#
+    collect_list of (k1, k2, ..., v) structs sorted by the keys, as DuckDB orders an aggregate:
+    NULL keys last in either direction; equal keys keep no particular order (as on DuckDB).
+#}
 {% macro _spark_sorted_pairs(value, order_by_clause) -%}
-    array_sort(collect_list(named_struct(
-        {%- for key in _spark_order_keys(order_by_clause) %}
-        'k{{ loop.index }}', {{ key }},
-        {%- endfor %}
-        'v', {{ value }}
-    )))
+    {%- set keys = _spark_order_keys(order_by_clause) -%}
+    array_sort(
+        collect_list(named_struct(
+            {%- for key, descending in keys %}
+            'k{{ loop.index }}', {{ key }},
+            {%- endfor %}
+            'v', {{ value }}
+        )),
+        (left_pair, right_pair) -> case
+            {%- for key, descending in keys %}
+            {%- set l = 'left_pair.k' ~ loop.index -%}
+            {%- set r = 'right_pair.k' ~ loop.index %}
+            when {{ l }} is null and {{ r }} is not null then 1
+            when {{ l }} is not null and {{ r }} is null then -1
+            when {{ l }} < {{ r }} then {{ 1 if descending else -1 }}
+            when {{ l }} > {{ r }} then {{ -1 if descending else 1 }}
+            {%- endfor %}
+            else 0
+        end
+    )
 {%- endmacro %}
 
 {# dbt.listagg with its ORDER BY kept (dbt-spark's own drops it). NULL measures are skipped. #}

@@ -79,8 +79,8 @@
 {% macro spark__parse_timestamp(column, date_order, repair_year_shift) -%}
     {%- set value = clean_text(column) -%}
     {%- set year_first = [
-        'yyyy-M-d H:m:s', 'yyyy-M-d H:m', "yyyy-M-d'T'H:m:s", "yyyy-M-d'T'H:m",
-        'yyyy-M-d H:m:s.SSSSSS', "yyyy-M-d'T'H:m:s.SSSSSS", 'yyyy-M-d',
+        'yyyy-M-d H:m:s', 'yyyy-M-d H:m', "yyyy-M-d''T''H:m:s", "yyyy-M-d''T''H:m",
+        'yyyy-M-d H:m:s.SSSSSS', "yyyy-M-d''T''H:m:s.SSSSSS", 'yyyy-M-d',
         'yyyy/M/d H:m:s', 'yyyy/M/d H:m', 'yyyy/M/d',
     ] -%}
     {%- set spaced = "upper(regexp_replace(" ~ value ~ ", '\\\\s+', ' '))" -%}

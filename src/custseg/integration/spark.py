@@ -67,6 +67,7 @@ def spark_session(master: str | None = None):
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", os.environ.get("CUSTSEG_SPARK_SHUFFLE_PARTITIONS", "2"))
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.memory", os.environ.get("CUSTSEG_SPARK_DRIVER_MEMORY", "4g"))
         .enableHiveSupport()
     )
@@ -182,6 +183,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     options = parser.parse_args(argv)
     os.environ["DBT_TARGET_PATH"] = options.target_path
+    os.environ.setdefault("DBT_LOG_PATH", "logs/spark")
     started = time.monotonic()
     session = spark_session()
     print(f"spark: session started: {time.monotonic() - started:.0f} s", flush=True)
