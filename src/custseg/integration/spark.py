@@ -103,7 +103,9 @@ def register_input(request_json: str) -> str:
         try:
             for name, select in (("rows", plan.select_sql()), ("files", plan.files_sql())):
                 (staged / name).mkdir(exist_ok=True)
-                connection.execute(f"copy ({select}) to '{staged / name / 'part-0.parquet'}' (format parquet)")
+                connection.execute(
+                    f"copy ({select}) to '{staged / name / 'part-0.parquet'}' (format parquet)"
+                )
         finally:
             connection.close()
         (staged / "_done").touch()
@@ -124,7 +126,9 @@ def run_dbt(args: list[str]) -> None:
     result = dbtRunner().invoke([*args, "--target", "spark"])
     print(f"spark: dbt {' '.join(args)}: {time.monotonic() - started:.0f} s", flush=True)
     if not result.success:
-        raise SystemExit(f"spark: dbt {' '.join(args)} failed" + (f": {result.exception}" if result.exception else ""))
+        raise SystemExit(
+            f"spark: dbt {' '.join(args)} failed" + (f": {result.exception}" if result.exception else "")
+        )
 
 
 def _relation(manifest: dict[str, Any], name: str) -> str:
