@@ -19,24 +19,29 @@
     )
 {%- endmacro %}
 
+{#
+    As duckdb__parse_number. The value as written with a point is bound once, as `written`, in a
+    one-element transform (as DuckDB's binds the pattern's groups with a list comprehension): the
+    expression stays small, which Spark plans much faster when many columns are parsed.
+#}
 {% macro spark__parse_number(column, decimal_separator, type) -%}
     {%- set value = clean_text(column) -%}
-    {%- set written -%}
-        {{ _spark_strip_currency(
-            "case when " ~ decimal_separator ~ " = 'comma' then translate(" ~ value ~ ", '.,', ',.') else "
-            ~ value ~ " end"
-        ) }}
-    {%- endset -%}
-    {%- set grammar = "^([-+]?)(\\\\d{1,3}(?:[, \\\\x{a0}\\\\x{202f}'']\\\\d{3})+|\\\\d*)(?:\\\\.(\\\\d+))?$" -%}
+    {%- set grammar = "'^([-+]?)(\\\\d{1,3}(?:[, \\\\x{a0}\\\\x{202f}'']\\\\d{3})+|\\\\d*)(?:\\\\.(\\\\d+))?$'" -%}
     coalesce(
         case when {{ decimal_separator }} = 'point' then try_cast({{ value }} as {{ type }}) end,
         try_cast(
-            case
-                when regexp_extract({{ written }}, '{{ grammar }}', 2) || regexp_extract({{ written }}, '{{ grammar }}', 3) <> ''
-                    then regexp_extract({{ written }}, '{{ grammar }}', 1)
-                    || coalesce(nullif(regexp_replace(regexp_extract({{ written }}, '{{ grammar }}', 2), '[^0-9]', ''), ''), '0')
-                    || '.' || coalesce(nullif(regexp_extract({{ written }}, '{{ grammar }}', 3), ''), '0')
-            end as {{ type }}
+            transform(
+                array({{ _spark_strip_currency(
+                    "case when " ~ decimal_separator ~ " = 'comma' then translate(" ~ value ~ ", '.,', ',.') else "
+                    ~ value ~ " end"
+                ) }}),
+                written -> case
+                    when regexp_extract(written, {{ grammar }}, 2) || regexp_extract(written, {{ grammar }}, 3) <> ''
+                        then regexp_extract(written, {{ grammar }}, 1)
+                        || coalesce(nullif(regexp_replace(regexp_extract(written, {{ grammar }}, 2), '[^0-9]', ''), ''), '0')
+                        || '.' || coalesce(nullif(regexp_extract(written, {{ grammar }}, 3), ''), '0')
+                end
+            )[0] as {{ type }}
         )
     )
 {%- endmacro %}
@@ -53,59 +58,60 @@
 {%- endmacro %}
 
 {#
-    The layouts of duckdb__parse_timestamp in Spark's datetime patterns, tried in the same order.
-    Spark's single letters (M, d, H, h, m, s) read one or two digits, as strptime's %m does.
+    As duckdb__parse_timestamp, with the same layouts written as Spark datetime patterns: Spark's
+    single letters (M, d, H, h, m, s) read one or two digits as strptime's do, and an optional
+    section ([...]) stands for the layouts with and without a time, or seconds. A day-month value
+    whose two separators are the same (- / or .) is read with '/', so one pattern serves all three.
+    The cleaned value is bound once (a one-element transform), which keeps the expression small.
 #}
-{% macro _spark_day_month_layouts(first, second) -%}
-    {%- set layouts = [] -%}
+{% macro _spark_day_month_patterns(first, second) -%}
+    {%- set patterns = [] -%}
     {%- for year in ['yy', 'yyyy'] -%}
-        {%- for separator in ['/', '-', '.'] -%}
-            {%- for time in [' H:m', ' H:m:s', ' h:m a', ' h:m:s a', ''] -%}
-                {%- do layouts.append(first ~ separator ~ second ~ separator ~ year ~ time) -%}
-            {%- endfor -%}
-        {%- endfor -%}
+        {%- do patterns.append(first ~ '/' ~ second ~ '/' ~ year ~ '[ H:m[:s]]') -%}
+        {%- do patterns.append(first ~ '/' ~ second ~ '/' ~ year ~ ' h:m[:s] a') -%}
     {%- endfor -%}
-    {{ return(layouts) }}
+    {{ return(patterns) }}
 {%- endmacro %}
 
-{% macro _spark_try_layouts(value, layouts) -%}
+{% macro _spark_try_patterns(value, patterns) -%}
     coalesce(
-        {%- for layout in layouts %}
-        try_to_timestamp({{ value }}, '{{ layout }}'){{ "," if not loop.last }}
+        {%- for pattern in patterns %}
+        try_to_timestamp({{ value }}, '{{ pattern }}'){{ "," if not loop.last }}
         {%- endfor %}
     )
 {%- endmacro %}
 
 {% macro spark__parse_timestamp(column, date_order, repair_year_shift) -%}
-    {%- set value = clean_text(column) -%}
     {%- set year_first = [
-        'yyyy-M-d H:m:s', 'yyyy-M-d H:m', "yyyy-M-d''T''H:m:s", "yyyy-M-d''T''H:m",
-        'yyyy-M-d H:m:s.SSSSSS', "yyyy-M-d''T''H:m:s.SSSSSS", 'yyyy-M-d',
-        'yyyy/M/d H:m:s', 'yyyy/M/d H:m', 'yyyy/M/d',
+        'yyyy-M-d[ H:m[:s[.SSSSSS]]]', "yyyy-M-d''T''H:m[:s[.SSSSSS]]", 'yyyy/M/d[ H:m[:s]]',
     ] -%}
-    {%- set spaced = "upper(regexp_replace(" ~ value ~ ", '\\\\s+', ' '))" -%}
-    {%- set repaired_month = "regexp_replace(regexp_replace(" ~ spaced ~ ", '^22([-/.])', '10$1'), '^23([-/.])', '11$1')" -%}
     {%- set earliest = "timestamp '1900-01-01 00:00:00'" -%}
     {%- set too_late = "timestamp '2200-01-01 00:00:00'" -%}
-    {%- set parsed -%}
+    {#- day_month: upper case, runs of spaces as one, and the separators as '/' when both are the same. #}
+    {%- set day_month -%}
+        regexp_replace(
+            upper(regexp_replace(cleaned, '\\s+', ' ')),
+            '^(\\d{1,2})([-/.])(\\d{1,2})\\2(\\d{2}|\\d{4})(?=\\s|$)', '$1/$3/$4'
+        )
+    {%- endset -%}
+    transform(array({{ clean_text(column) }}), cleaned -> transform(array({{ day_month }}), day_month -> nullif(least(nullif(greatest(
         coalesce(
             case {{ date_order }}
                 when 'month_first' then coalesce(
-                    {{ _spark_try_layouts(spaced, _spark_day_month_layouts('M', 'd')) }}
+                    {{ _spark_try_patterns('day_month', _spark_day_month_patterns('M', 'd')) }}
                     {%- if repair_year_shift %},
-                    {{ _spark_try_layouts(repaired_month, _spark_day_month_layouts('M', 'd')) }}
+                    {{ _spark_try_patterns(
+                        "regexp_replace(regexp_replace(day_month, '^22/', '10/'), '^23/', '11/')",
+                        _spark_day_month_patterns('M', 'd')
+                    ) }}
                     {%- endif %}
                 )
-                when 'day_first'
-                    then {{ _spark_try_layouts(spaced, _spark_day_month_layouts('d', 'M')) }}
+                when 'day_first' then {{ _spark_try_patterns('day_month', _spark_day_month_patterns('d', 'M')) }}
             end,
-            {{ _spark_try_layouts(value, year_first) }},
-            case
-                when {{ value }} rlike '(?:Z|[+-]\\d{2}:?\\d{2})$' then try_cast({{ value }} as timestamp)
-            end
-        )
-    {%- endset -%}
-    nullif(least(nullif(greatest({{ parsed }}, {{ earliest }}), {{ earliest }}), {{ too_late }}), {{ too_late }})
+            {{ _spark_try_patterns('cleaned', year_first) }},
+            case when cleaned rlike '(?:Z|[+-]\\d{2}:?\\d{2})$' then try_cast(cleaned as timestamp) end
+        ),
+        {{ earliest }}), {{ earliest }}), {{ too_late }}), {{ too_late }}))[0])[0]
 {%- endmacro %}
 
 {% macro spark__date_order_evidence(column, repair_year_shift) -%}

@@ -12,19 +12,28 @@ with
 letters as (
 
     select
-        letter,
-        position
-    from (
-        values ('b', 2), ('d', 4), ('a', 1), ('c', 3)
-    ) as letters (letter, position)
+        'b' as letter,
+        2 as letter_order
+    union all
+    select
+        'd' as letter,
+        4 as letter_order
+    union all
+    select
+        'a' as letter,
+        1 as letter_order
+    union all
+    select
+        'c' as letter,
+        3 as letter_order
 
 ),
 
 ordered_lists as (
 
     select
-        {{ dbt.listagg('letter', "','", 'order by position') }} as ascending,
-        {{ dbt.listagg('letter', "','", 'order by position desc') }} as descending
+        {{ dbt.listagg('letter', "','", 'order by letter_order') }} as ascending,
+        {{ dbt.listagg('letter', "','", 'order by letter_order desc') }} as descending
     from letters
 
 ),
@@ -37,45 +46,45 @@ cases as (
         '12500' as expected
     union all
     select
-        'customer id written as a decimal loses only .0',
-        {{ normalise_customer_id("'12500.0'") }},
-        '12500'
+        'customer id written as a decimal loses only .0' as case_name,
+        {{ normalise_customer_id("'12500.0'") }} as actual,
+        '12500' as expected
     union all
     select
-        'every run of other characters is one space',
-        {{ words_of("'Dotcomgiftshop Gift  Voucher £20.00'") }},
-        'DOTCOMGIFTSHOP GIFT VOUCHER 20 00'
+        'every run of other characters is one space' as case_name,
+        {{ words_of("'Dotcomgiftshop Gift  Voucher £20.00'") }} as actual,
+        'DOTCOMGIFTSHOP GIFT VOUCHER 20 00' as expected
     union all
     select
-        'a sign before a currency symbol is kept',
-        cast({{ parse_number("'-£1,234.50'", "'point'", 'decimal(18, 2)') }} as {{ dbt.type_string() }}),
-        '-1234.50'
+        'a sign before a currency symbol is kept' as case_name,
+        cast({{ parse_number("'-£1,234.50'", "'point'", 'decimal(18, 2)') }} as {{ dbt.type_string() }}) as actual,
+        '-1234.50' as expected
     union all
     select
-        'a decimal comma',
-        cast({{ parse_number("'1.234,5 €'", "'comma'", 'decimal(18, 2)') }} as {{ dbt.type_string() }}),
-        '1234.50'
+        'a decimal comma' as case_name,
+        cast({{ parse_number("'1.234,5 €'", "'comma'", 'decimal(18, 2)') }} as {{ dbt.type_string() }}) as actual,
+        '1234.50' as expected
     union all
     select
-        'a month-first date with a two-digit year',
-        cast({{ parse_timestamp("'12/01/22  22:38'", "'month_first'") }} as {{ dbt.type_string() }}),
-        '2022-12-01 22:38:00'
+        'a month-first date with a two-digit year' as case_name,
+        cast({{ parse_timestamp("'12/01/22  22:38'", "'month_first'") }} as {{ dbt.type_string() }}) as actual,
+        '2022-12-01 22:38:00' as expected
     union all
     select
-        'a day-first date with seconds',
-        cast({{ parse_timestamp("'25-03-2023 08:05:09'", "'day_first'") }} as {{ dbt.type_string() }}),
-        '2023-03-25 08:05:09'
+        'a day-first date with seconds' as case_name,
+        cast({{ parse_timestamp("'25-03-2023 08:05:09'", "'day_first'") }} as {{ dbt.type_string() }}) as actual,
+        '2023-03-25 08:05:09' as expected
     union all
     select
-        'listagg keeps its order',
-        ascending,
-        'a,b,c,d'
+        'listagg keeps its order' as case_name,
+        ascending as actual,
+        'a,b,c,d' as expected
     from ordered_lists
     union all
     select
-        'listagg keeps a descending order',
-        descending,
-        'd,c,b,a'
+        'listagg keeps a descending order' as case_name,
+        descending as actual,
+        'd,c,b,a' as expected
     from ordered_lists
 
 )

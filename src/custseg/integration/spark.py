@@ -138,6 +138,14 @@ def _relation(manifest: dict[str, Any], name: str) -> str:
     raise KeyError(f"model {name} is not in the manifest")
 
 
+def as_duckdb_relation(frame, connection: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
+    """A Spark DataFrame as the DuckDB relation that :func:`fit_sources` reads (collected as Arrow).
+
+    Also what a dbt-databricks Python model would wrap its ``dbt.ref(...)`` frames with to call
+    the same package (README "Running on Spark", Databricks; untested)."""
+    return connection.from_arrow(frame.toArrow())
+
+
 def fit(session, manifest: dict[str, Any]) -> pa.Table:
     """Fit every source over the Spark feature marts and write :data:`FITTED_TABLE`.
 
@@ -149,12 +157,12 @@ def fit(session, manifest: dict[str, Any]) -> pa.Table:
     local = duckdb.connect()
     features, items = {}, {}
     for source, source_settings in settings.items():
-        features[source] = local.from_arrow(
-            session.table(_relation(manifest, f"customer_features_{source}")).toArrow()
+        features[source] = as_duckdb_relation(
+            session.table(_relation(manifest, f"customer_features_{source}")), local
         )
         if (source_settings.get("item_pattern") or {}).get("enabled", False):
             table = session.table(_relation(manifest, f"{source}_customer_item_purchases"))
-            items[source] = local.from_arrow(table.select(*ITEM_COLUMNS).toArrow())
+            items[source] = as_duckdb_relation(table.select(*ITEM_COLUMNS), local)
     fitted = fit_sources(settings, features, items, previous=_previous_centroids(session, local))
     session.sql(f"create schema if not exists {FITTED_TABLE.split('.')[0]}")
     session.createDataFrame(fitted).write.mode("overwrite").format("parquet").saveAsTable(FITTED_TABLE)
