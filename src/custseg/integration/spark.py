@@ -51,6 +51,11 @@ def spark_dir() -> Path:
     return Path(os.environ.get("CUSTSEG_SPARK_DIR", "warehouse/spark")).resolve()
 
 
+def builder_master(master: str | None = None) -> str:
+    """Where Spark runs: ``master``, else ``CUSTSEG_SPARK_MASTER``, else Spark local on two cores."""
+    return master or os.environ.get("CUSTSEG_SPARK_MASTER", "local[2]")
+
+
 def spark_session(master: str | None = None):
     """The Spark session of this process: Spark local on every core by default (``CUSTSEG_SPARK_MASTER``)."""
     from pyspark.sql import SparkSession
@@ -60,17 +65,23 @@ def spark_session(master: str | None = None):
     # Python workers (the input-registration function) run this interpreter, which has custseg.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = (
-        SparkSession.builder.master(master or os.environ.get("CUSTSEG_SPARK_MASTER", "local[2]"))
+        SparkSession.builder.master(builder_master(master))
         .appName("custseg")
         .config("spark.sql.warehouse.dir", str(base / "warehouse"))
         .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={base}")
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", os.environ.get("CUSTSEG_SPARK_SHUFFLE_PARTITIONS", "2"))
+        .config("spark.sql.shuffle.partitions", os.environ.get("CUSTSEG_SPARK_SHUFFLE_PARTITIONS", "1"))
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.memory", os.environ.get("CUSTSEG_SPARK_DRIVER_MEMORY", "4g"))
         .enableHiveSupport()
     )
+    if builder_master(master).startswith("local"):
+        # On one machine the data are small and each statement is planned once: compiling Java
+        # for every expression (whole-stage code generation) costs more than it saves.
+        builder = builder.config("spark.sql.codegen.wholeStage", "false").config(
+            "spark.sql.codegen.factoryMode", "NO_CODEGEN"
+        )
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     session.udf.register("custseg_register_input", register_input)
