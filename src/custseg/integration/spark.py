@@ -25,6 +25,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -84,8 +85,16 @@ def spark_session(master: str | None = None):
         )
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
+    _remove_orphan_table_folders(session, base / "warehouse")
     session.udf.register("custseg_register_input", register_input)
     return session
+
+
+def _remove_orphan_table_folders(session, warehouse: Path) -> None:
+    """Remove the folders a killed build left without a table: Spark refuses to create a table there."""
+    for folder in warehouse.glob("*.db/*"):
+        if folder.is_dir() and not session.catalog.tableExists(f"{folder.parent.name[:-3]}.{folder.name}"):
+            shutil.rmtree(folder)
 
 
 def register_input(request_json: str) -> str:
@@ -204,13 +213,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--target-path", default=os.environ.get("DBT_TARGET_PATH", "target/spark"), help="dbt's target folder"
     )
+    parser.add_argument(
+        "--from-fit",
+        action="store_true",
+        help="start at the fit, on the tables a previous run built (after fixing a later model)",
+    )
     options = parser.parse_args(argv)
     os.environ["DBT_TARGET_PATH"] = options.target_path
     os.environ.setdefault("DBT_LOG_PATH", "logs/spark")
     started = time.monotonic()
     session = spark_session()
     print(f"spark: session started: {time.monotonic() - started:.0f} s", flush=True)
-    run_dbt(["build", "--exclude", AFTER_FIT])
+    if not options.from_fit:
+        run_dbt(["build", "--exclude", AFTER_FIT])
+    else:
+        run_dbt(["parse"])
     step = time.monotonic()
     manifest = load_manifest(Path(options.target_path) / "manifest.json")
     fitted = fit(session, manifest)
