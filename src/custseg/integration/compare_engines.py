@@ -85,13 +85,13 @@ def _normalised(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.loc[order].reset_index(drop=True)
 
 
+def _missing(value) -> bool:
+    return value is None or (not isinstance(value, (list, dict)) and bool(pd.isna(value)))
+
+
 def _equal(left, right) -> bool:
-    if left is None or right is None or left is pd.NA or right is pd.NA:
-        return (left is None or left is pd.NA or (isinstance(left, float) and math.isnan(left))) and (
-            right is None or right is pd.NA or (isinstance(right, float) and math.isnan(right))
-        )
-    if isinstance(left, float) and math.isnan(left):
-        return isinstance(right, float) and math.isnan(right)
+    if _missing(left) or _missing(right):
+        return _missing(left) and _missing(right)
     if isinstance(left, Decimal) or isinstance(right, Decimal):
         return Decimal(str(left)) == Decimal(str(right))
     return left == right
@@ -134,7 +134,14 @@ def compare_engines(duckdb_path: Path, spark_warehouse: Path, manifest: dict) ->
             schema, table = relation.split(".")
             folder = spark_warehouse / f"{schema}.db" / table
             duck = connection.sql(f"select * from {schema}.{table}").df()
-            spark = connection.sql(f"select * from read_parquet('{folder}/*.parquet')").df()
+            files = sorted(folder.glob("**/*.parquet"))
+            if not files:
+                results.append(MartComparison(name, len(duck), 0, ("no table on Spark",)))
+                continue
+            # A partitioned table's files are in <column>=<value>/ folders (hive partitioning).
+            spark = connection.sql(
+                f"select * from read_parquet('{folder}/**/*.parquet', hive_partitioning = true)"
+            ).df()
             results.append(compare_frames(name, duck, spark))
     return results
 
