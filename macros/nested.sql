@@ -92,3 +92,12 @@
 {% macro duckdb__ordered_sum(expression, order_by) -%}
     sum({{ expression }} order by {{ order_by }})
 {%- endmacro %}
+
+{# The integers from `start` to `stop` (none when start > stop) as rows: a select-list item. #}
+{% macro integer_series_rows(start, stop) -%}
+    {{ return(adapter.dispatch('integer_series_rows', 'custseg')(start, stop)) }}
+{%- endmacro %}
+
+{% macro duckdb__integer_series_rows(start, stop) -%}
+    unnest(generate_series({{ start }}, {{ stop }}))
+{%- endmacro %}

@@ -2,8 +2,13 @@
 # Create (or refresh) .venv with the pinned dependencies and the custseg package.
 # Idempotent: it reinstalls only when requirements.txt or pyproject.toml changed.
 # Needs only Python 3.11 on the machine (set PYTHON to choose the interpreter).
+#
+# --spark also installs the optional Spark packages of requirements-spark.txt into .venv (once;
+# the Spark target, README "Running on Spark"); without it nothing of Spark is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+with_spark=0
+if [ "${1:-}" = --spark ]; then with_spark=1; fi
 
 python="${PYTHON:-}"
 if [ -z "$python" ]; then
@@ -84,6 +89,16 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
     echo "setup: .venv ready in $((SECONDS - started)) s"
 fi
 mkdir -p warehouse/tmp
+
+spark_stamp=.venv/.custseg-spark-installed
+spark_wanted="$(cat requirements-spark.txt "$stamp" | sha256sum | cut -d' ' -f1)"
+if [ "$with_spark" = 1 ] && { [ ! -f "$spark_stamp" ] || [ "$(cat "$spark_stamp")" != "$spark_wanted" ]; }; then
+    started=$SECONDS
+    echo "setup: adding the Spark packages of requirements-spark.txt to .venv (once; pyspark builds in about a minute)"
+    .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-spark.txt
+    echo "$spark_wanted" > "$spark_stamp"
+    echo "setup: Spark packages ready in $((SECONDS - started)) s"
+fi
 
 # Headless Chromium for the browser tests of the docs site and the segment report, and tmux for
 # the Harlequin test (tests/python/test_bi_clients.py). Installed only when missing and when

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test: lint (ruff, sqlfluff), dbt build with all data and unit tests on the
-# bundled sample, then pytest (Python package, malformed inputs, and builds on the real
-# files in ../shared/data when that folder exists).
+# bundled sample, then pytest (Python package, malformed inputs, the same sample built on
+# Spark and compared with this build when Java is there, and builds on the real files in
+# ../shared/data when that folder exists).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -16,6 +17,16 @@ sqlfluff lint models tests/singular
 
 echo "== dbt build (bundled sample)"
 CUSTSEG_DUCKDB_PATH=warehouse/test.duckdb dbt build --target-path target/test
+
+echo "== spark packages (for tests/python/test_spark.py: the sample on Spark against this build)"
+# The Spark packages (requirements-spark.txt) go into .venv here only, never in the default
+# set-up. Without Java the Spark build cannot run: say so, and test_spark.py skips it.
+if command -v java >/dev/null 2>&1 || [ -n "${JAVA_HOME:-}" ]; then
+    bash scripts/setup.sh --spark
+else
+    echo "== spark: SKIPPED, no Java runtime (java not on PATH, JAVA_HOME unset):" \
+        "install one (e.g. apt-get install openjdk-17-jre-headless) to build and compare on Spark"
+fi
 
 echo "== pytest"
 # The tests that read the sample build share this one (tests/python/conftest.py, sample_build).

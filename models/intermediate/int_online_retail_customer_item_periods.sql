@@ -4,8 +4,9 @@
     point from which they count. Summed up to a point: the customer's distinct products and
     item purchase pattern as of that point.
 #}
+{# Not on Spark: the segment history's input (DuckDB only, like it). #}
 {# Customer-product-period grain, read once per as-of point: a table. #}
-{{ config(materialized='table') }}
+{{ config(materialized='table', enabled=target.type != 'spark') }}
 
 with
 

@@ -8,8 +8,9 @@
     the aggregates as of that point: one pass over the lines serves every point
     (int_online_retail_customer_history).
 #}
+{# Not on Spark: the segment history's input (DuckDB only, like it). #}
 {# Customer-period grain, summed once per as-of point: a table. #}
-{{ config(materialized='table') }}
+{{ config(materialized='table', enabled=target.type != 'spark') }}
 
 {%- set period = var('segment_history_period') %}
 {%- set categories = var('online_retail_product_categories') %}

@@ -4,6 +4,8 @@
     purchase as the value models count it (pymc-marketing's rfm_summary: one purchase per
     customer and day), read by customer_value_inputs and customer_value_calibration_inputs.
 #}
+{# Not on Spark: the value models' input (DuckDB only, like them). #}
+{{ config(enabled=target.type != 'spark') }}
 
 with
 

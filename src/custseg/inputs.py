@@ -509,8 +509,27 @@ def register_input(
     in ``duplicate_paths``. Answer: ``{"problem": text, "setting": name}``, or
     ``{"statements": [sql, ...], "summary": text}``.
     """
-    environ = os.environ if environ is None else environ
     request = json.loads(request_json)
+    plan = plan_request(request, work_dir, environ)
+    if isinstance(plan, str):
+        return plan
+    statements = [
+        f"create or replace view {request['view']} as {plan.select_sql()}",
+        f"create or replace table {request['files_table']} as {plan.files_sql()}",
+    ]
+    return json.dumps({"statements": statements, "summary": plan.describe()})
+
+
+def plan_request(
+    request: Mapping[str, str], work_dir: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> InputRead | str:
+    """The plan of the input a hook's request names (every file of its path), or the hook's
+    problem answer as JSON.
+
+    Shared by every engine's hook (:func:`register_input` for DuckDB,
+    ``custseg.integration.spark.register_input`` for Spark), so a file is checked the same way.
+    """
+    environ = os.environ if environ is None else environ
     kind = request["kind"]
     spec = INPUT_SPECS.get(kind)
     setting = spec.setting("PATH") if spec else ""
@@ -537,21 +556,37 @@ def register_input(
             plans[digest] = (file_id, _cached_plan(file, kind, settings, work, digest), [])
     except InputFileError as error:
         return json.dumps({"problem": str(error), "setting": setting})
-    view_sql = select_files_sql([(file_id, plan) for file_id, plan, _ in plans.values()])
-    files_sql = "\nunion all\n".join(
-        plan.files_sql(file_id, digest, copies) for digest, (file_id, plan, copies) in plans.items()
-    )
-    statements = [
-        f"create or replace view {request['view']} as {view_sql}",
-        f"create or replace table {request['files_table']} as {files_sql}",
-    ]
-    entries = list(plans.values())
-    summary = entries[0][1].describe() if len(entries) == 1 else f"{len(entries)} files from {path}"
-    for _, plan, copies in entries:
-        if copies:
-            names = ", ".join(f"'{copy}'" for copy in copies)
-            summary += f"; {names}: the same bytes as '{plan.path}', read once"
-    return json.dumps({"statements": statements, "summary": summary})
+    return InputRead(str(path), tuple((digest, *entry) for digest, entry in plans.items()))
+
+
+@dataclass(frozen=True)
+class InputRead:
+    """Every file of an input path, planned (:func:`plan_request`): the rows and the files as
+    SQL for the hooks of every engine, and a one-line summary."""
+
+    path: str
+    # per distinct file (by its bytes): SHA-256, file id, plan, other paths with the same bytes
+    plans: tuple[tuple[str, int, ReadPlan, list[Path]], ...]
+
+    def select_sql(self) -> str:
+        return select_files_sql([(file_id, plan) for _, file_id, plan, _ in self.plans])
+
+    def files_sql(self) -> str:
+        return "\nunion all\n".join(
+            plan.files_sql(file_id, digest, copies) for digest, file_id, plan, copies in self.plans
+        )
+
+    def describe(self) -> str:
+        summary = (
+            self.plans[0][2].describe()
+            if len(self.plans) == 1
+            else f"{len(self.plans)} files from {self.path}"
+        )
+        for _, _, plan, copies in self.plans:
+            if copies:
+                names = ", ".join(f"'{copy}'" for copy in copies)
+                summary += f"; {names}: the same bytes as '{plan.path}', read once"
+        return summary
 
 
 def select_files_sql(entries: Sequence[tuple[int, ReadPlan]]) -> str:

@@ -3,6 +3,8 @@
     with the reason it is not), and customer_value holds no one else. Fails with one row per
     customer missing on either side.
 #}
+{# Not on Spark: customer_value is DuckDB only. #}
+{{ config(enabled=target.type != 'spark') }}
 
 with
 

@@ -3,6 +3,8 @@
     the segments' customers to the source's customers in customer_value. Fails with one row
     per segment or source that does not.
 #}
+{# Not on Spark: customer_value is DuckDB only. #}
+{{ config(enabled=target.type != 'spark') }}
 
 with
 

@@ -6,6 +6,8 @@
     suggested action (seed churn_risk_actions). The campaign lists (one CSV and one Parquet
     file per segment and per churn-risk band) are this table split, written on every publish.
 #}
+{# Not on Spark: reads customer_value (DuckDB only). #}
+{{ config(enabled=target.type != 'spark') }}
 
 with
 

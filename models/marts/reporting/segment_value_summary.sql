@@ -4,6 +4,8 @@
     are predicted to bring, in the source's currency. Read by the segment report, the
     campaign lists and the docs pictures.
 #}
+{# Not on Spark: reads customer_value (DuckDB only). #}
+{{ config(enabled=target.type != 'spark') }}
 
 with
 

@@ -6,10 +6,12 @@
     full_refresh is off: `dbt build --full-refresh` keeps the history.
 #}
 
+{#- Spark (Parquet tables, no delete): a build overwrites its own (source, snapshot) partitions, the same rows. #}
 {{ config(
     materialized='incremental',
     unique_key=['source', 'as_of_date', 'model_version', 'customer_id'],
-    incremental_strategy='delete+insert',
+    incremental_strategy='insert_overwrite' if target.type == 'spark' else 'delete+insert',
+    partition_by=['source', 'snapshot_number'] if target.type == 'spark' else none,
     full_refresh=false,
     on_schema_change='fail',
 ) }}

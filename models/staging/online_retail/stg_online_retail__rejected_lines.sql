@@ -42,10 +42,8 @@ copies as (
 
     select
         *,
-        unnest(generate_series(
-            case when rejection_reason is null then 2 else 1 end,
-            line_copies
-        )) as occurrence
+        {{ integer_series_rows('case when rejection_reason is null then 2 else 1 end', 'line_copies') }}
+            as occurrence
     from lines
 
 ),
