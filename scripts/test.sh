@@ -20,7 +20,16 @@ CUSTSEG_DUCKDB_PATH=warehouse/test.duckdb dbt build --target-path target/test
 
 echo "== spark packages (for tests/python/test_spark.py: the sample on Spark against this build)"
 # The Spark packages (requirements-spark.txt) go into .venv here only, never in the default
-# set-up. Without Java the Spark build cannot run: say so, and test_spark.py skips it.
+# set-up. Java comes from apt when it is missing and we run as root (Spark 4 needs 17 or 21);
+# without Java the Spark build cannot run: say so, and test_spark.py skips it.
+if ! command -v java >/dev/null 2>&1 && [ -z "${JAVA_HOME:-}" ] && [ "$(id -u)" = 0 ] \
+    && command -v apt-get >/dev/null 2>&1; then
+    echo "== spark: installing a Java runtime (apt-get)"
+    apt-get update -qq >/dev/null 2>&1 || true
+    for jre in openjdk-17-jre-headless openjdk-21-jre-headless; do
+        if DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$jre" >/dev/null 2>&1; then break; fi
+    done
+fi
 if command -v java >/dev/null 2>&1 || [ -n "${JAVA_HOME:-}" ]; then
     bash scripts/setup.sh --spark
 else
