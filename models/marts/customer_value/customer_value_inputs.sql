@@ -8,7 +8,7 @@
     SmartCart: a snapshot, so an approximation (docs/customer_value.md): the first purchase is
     the enrolment, frequency = purchases - 1, T = days since enrolment, recency = T - days
     since the last purchase, monetary_value = spend / purchases. Customers it cannot describe
-    are left out here and get their reason in customer_value.
+    are left out (their reason: customer_value_customers).
     T keeps pymc-marketing's name (quoted: the library reads it as is).
 #}
 
@@ -45,12 +45,11 @@ smartcart_customers as (
 
 ),
 
-smartcart_exclusions as (
+smartcart_candidates as (
 
-    select
-        customer_id,
-        is_excluded_from_fit
-    from {{ ref('customer_features_smartcart') }}
+    select customer_id
+    from {{ ref('customer_value_customers') }}
+    where source = 'smartcart' and input_exclusion is null
 
 ),
 
@@ -87,12 +86,8 @@ smartcart_inputs as (
         end as recency,
         smartcart_customers.total_spend / smartcart_customers.total_purchases as monetary_value
     from smartcart_customers
-    inner join smartcart_exclusions
-        on smartcart_customers.customer_id = smartcart_exclusions.customer_id
-    where
-        not smartcart_exclusions.is_excluded_from_fit
-        and smartcart_customers.total_purchases > 0
-        and smartcart_customers.recency_days <= smartcart_customers.tenure_days
+    inner join smartcart_candidates
+        on cast(smartcart_customers.customer_id as {{ dbt.type_string() }}) = smartcart_candidates.customer_id
 
 ),
 
