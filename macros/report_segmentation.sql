@@ -22,7 +22,8 @@
                     {{ log("segmentation " ~ row['source'] ~ ": " ~ row['segments'] ~ " segments, "
                         ~ row['structure_detail'], info=true) }}
                     {{ log("segmentation " ~ row['source'] ~ ": model " ~ row['model_version'] ~ ", "
-                        ~ row['refit_reason'] ~ (", drift " ~ row['drift'] | round(3) if row['drift'] is not none else "")
+                        ~ row['refit_reason']
+                        ~ (", drift " ~ row['drift'] | round(3) if row['drift'] is not none and not row['refit_reason'].startswith('kept') else "")
                         ~ " (refit above var segment_refit_drift_threshold " ~ var('segment_refit_drift_threshold')
                         ~ ", or with --vars '{refit: true}')", info=true) }}
                     {%- if row['is_k_rule_fallback'] -%}

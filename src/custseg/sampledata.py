@@ -1354,7 +1354,8 @@ def write_bundled_sample(out_dir: str | Path) -> dict[str, int]:
 def split_transactions(path: str | Path, out_dir: str | Path, period: str = "day") -> dict[str, int]:
     """Split a transaction file (ISO dates, header on line 1) into one gzipped CSV per day or
     month of InvoiceDate, ``transactions_<period>.csv.gz`` in ``out_dir``, as a retailer's daily
-    exports arrive. Lines whose date does not start with a year-month-day go to the first file.
+    exports arrive. Lines whose date does not start with a valid year-month-day (the generator's
+    bad rows, such as 2011-02-30) go to the first file.
     Every field is kept as text, in order within each file. Returns lines per file name."""
     import duckdb
 
@@ -1370,7 +1371,7 @@ def split_transactions(path: str | Path, out_dir: str | Path, period: str = "day
             "null_padding = true, strict_mode = false, parallel = false)"
         )
         keyed = (
-            f"select *, case when regexp_matches(InvoiceDate, '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
+            f"select *, case when try_cast(substr(InvoiceDate, 1, 10) as date) is not null "
             f"then substr(InvoiceDate, 1, {width}) end as _period from {source}"
         )
         first = connection.execute(f"select min(_period) from ({keyed})").fetchone()[0]

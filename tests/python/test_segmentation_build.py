@@ -44,10 +44,19 @@ def snapshot(run: DbtRun) -> dict[str, list[tuple]]:
 
 @pytest.fixture(scope="module")
 def rebuild(sample_build: DbtRun, tmp_path_factory) -> DbtRun:
-    """The segmentation rebuilt on a copy of the shared build: same data, previous model in place."""
+    """The segmentation refitted (var refit; a build would keep the model) on a copy of the shared
+    build: same data, previous model in place."""
     workdir = tmp_path_factory.mktemp("rebuild")
     warehouse = copy_of(sample_build, workdir)
-    run = invoke_dbt("build", "--select", "fit_segmentation+", workdir=workdir, warehouse=warehouse)
+    run = invoke_dbt(
+        "build",
+        "--select",
+        "fit_segmentation+",
+        "--vars",
+        "{refit: true}",
+        workdir=workdir,
+        warehouse=warehouse,
+    )
     assert run.returncode == 0, run.output[-5000:]
     return run
 
@@ -130,7 +139,7 @@ def test_a_refresh_is_a_new_snapshot_and_says_who_kept_their_segment(sample_buil
         "--exclude",
         "test_type:unit",  # they pin their own dates; the var below would move them
         "--vars",
-        f"{{online_retail_as_of_date: '{later}'}}",
+        f"{{online_retail_as_of_date: '{later}', refit: true}}",
         workdir=tmp_path,
         warehouse=warehouse,
     )
