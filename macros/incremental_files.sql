@@ -6,7 +6,7 @@
     - new_input_files_only(): a filter that keeps the rows of files not yet in the model
       (`{{ this }}`). It lists the loaded ids as literals, so that DuckDB drops the branches of
       the source view (one per file) that it need not read at all. Always true on a first or
-      full-refresh build.
+      full-refresh build, and when nothing runs (compile, docs generate).
     - delete_rows_of_files_gone(files_relation): the pre-hook of those models. A file no longer
       in the input, or whose bytes (or read settings) changed, has an id that is not in the
       input's `<table>_files` any more: its rows are deleted, and a changed file is then read
@@ -20,7 +20,9 @@
 #}
 {% macro new_input_files_only(column='_file_id', files_relation=none, same_columns=()) -%}
     {%- set loaded = [] -%}
-    {%- if execute and this is not none and is_incremental() -%}
+    {#- Only when nodes run: compile and docs generate have no raw catalog (the on-run-start
+        hook registers it) and show the filter as on a first build. -#}
+    {%- if execute and this is not none and is_incremental() and flags.WHICH in ['run', 'build'] -%}
         {%- if files_relation is not none -%}
             {%- set query -%}
                 select held.{{ column }} from {{ this }} as held

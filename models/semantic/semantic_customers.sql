@@ -2,8 +2,8 @@
     One row per customer of either source, keyed by customer_key = '<source>:<customer_id>'
     (the key customer_segments is joined on in the semantic layer), with the columns the
     MetricFlow measures and dimensions read. Each revenue column keeps its own currency:
-    revenue_gbp is the retailer's, smartcart_revenue SmartCart's (currency units); the
-    other source's column is NULL. revenue_share is currency-free: the customer's share of
+    revenue_gbp is the retailer’s, smartcart_revenue SmartCart’s (currency units); the
+    other source’s column is NULL. revenue_share is currency-free: the customer’s share of
     the revenue of its own source (the revenue feature of var segment_revenue_features), so that
     summing it over any group of customers of one source gives the share of the group.
 #}

@@ -1,13 +1,13 @@
 {#
-    The retailer's customers as of every point of the segment history (the start of every
+    The retailer’s customers as of every point of the segment history (the start of every
     period, and the as-of date): one row per point and customer with a purchase that counts
     before it, with the customer aggregates and the segmentation features as the customer
-    marts define them, from the customer's period rows up to the point. The last point is
-    the as-of date, where they equal the customer marts' (rounded as the marts round them;
+    marts define them, from the customer’s period rows up to the point. The last point is
+    the as-of date, where they equal the customer marts’ (rounded as the marts round them;
     tested). Invoices returned in full
     later are left out at every point (the netting reads the whole history).
 #}
-{# Not on Spark: the segment history's input (DuckDB only, like it). #}
+{# Not on Spark: the segment history’s input (DuckDB only, like it). #}
 {# Customer-point grain, scored and read by the history marts: a table. #}
 {{ config(materialized='table', enabled=target.type != 'spark') }}
 

@@ -1,10 +1,10 @@
 {#
-    The retailer's purchase lines per customer of the customer marts, product and history
-    period (see int_online_retail_customer_periods): the product's lines, keyed by the as-of
-    point from which they count. Summed up to a point: the customer's distinct products and
+    The retailer’s purchase lines per customer of the customer marts, product and history
+    period (see int_online_retail_customer_periods): the product’s lines, keyed by the as-of
+    point from which they count. Summed up to a point: the customer’s distinct products and
     item purchase pattern as of that point.
 #}
-{# Not on Spark: the segment history's input (DuckDB only, like it). #}
+{# Not on Spark: the segment history’s input (DuckDB only, like it). #}
 {# Customer-product-period grain, read once per as-of point: a table. #}
 {{ config(materialized='table', enabled=target.type != 'spark') }}
 

@@ -1,14 +1,14 @@
 {#
-    The retailer's history in periods (var segment_history_period, month by default), one row
+    The retailer’s history in periods (var segment_history_period, month by default), one row
     per customer of the customer marts and period with lines: the additive parts of the
     customer aggregates (purchase lines, gross sales and sales per product category, returned
     value, manual adjustments; counted purchase invoices, their value, the first and last
     purchase day), keyed by the as-of point from which they count (the start of the next
-    period, or the as-of date for the last one). Summing a customer's rows up to a point gives
+    period, or the as-of date for the last one). Summing a customer’s rows up to a point gives
     the aggregates as of that point: one pass over the lines serves every point
     (int_online_retail_customer_history).
 #}
-{# Not on Spark: the segment history's input (DuckDB only, like it). #}
+{# Not on Spark: the segment history’s input (DuckDB only, like it). #}
 {# Customer-period grain, summed once per as-of point: a table. #}
 {{ config(materialized='table', enabled=target.type != 'spark') }}
 

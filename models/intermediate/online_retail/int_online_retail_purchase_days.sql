@@ -1,10 +1,10 @@
 {#
     One row per customer and day with purchase invoices that count (paid product lines of an
-    invoice not returned in full, returns netted): the day's invoices and their value. The
-    purchase as the value models count it (pymc-marketing's rfm_summary: one purchase per
+    invoice not returned in full, returns netted): the day’s invoices and their value. The
+    purchase as the value models count it (pymc-marketing’s rfm_summary: one purchase per
     customer and day), read by customer_value_inputs and customer_value_calibration_inputs.
 #}
-{# Not on Spark: the value models' input (DuckDB only, like them). #}
+{# Not on Spark: the value models’ input (DuckDB only, like them). #}
 {{ config(enabled=target.type != 'spark') }}
 
 with

@@ -1,6 +1,6 @@
 {#
     Every product stock code with its description and category. The description is the
-    code's most frequent one (ties alphabetical; from int_stock_codes_classified); the category is the first keyword rule
+    code’s most frequent one (ties alphabetical; from int_stock_codes_classified); the category is the first keyword rule
     of the seed product_category_keywords that the description contains (lowest priority
     number, then the longest keyword, then alphabetical), or 'other'. Descriptions are
     padded with a space on both sides, so a keyword with spaces at its edges matches whole

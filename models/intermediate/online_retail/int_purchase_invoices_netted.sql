@@ -9,8 +9,8 @@
     purchase in the data, or beyond what was bought, are returns of earlier purchases and offset
     nothing). With cumulative sums: of the units returned, all but the running maximum of
     (returned so far - bought so far) match, and they consume the first units bought, so a
-    purchase line's returned units are where its units sit in that order (lines of one invoice
-    sit together, so ties among them change no invoice's figures). Only customers and codes with
+    purchase line’s returned units are where its units sit in that order (lines of one invoice
+    sit together, so ties among them change no invoice’s figures). Only customers and codes with
     a return are windowed.
 #}
 

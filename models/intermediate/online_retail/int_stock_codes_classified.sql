@@ -2,13 +2,13 @@
     Every stock code of the clean lines, classified once, by the first rule that applies:
     1. the seed non_product_stock_codes (exact codes, then the longest prefix): known codes,
        non-product types, or 'product' for a code that looks like none;
-    2. the seed non_product_description_rules on the code's main description (its most
+    2. the seed non_product_description_rules on the code’s main description (its most
        frequent one): descriptions that read like a test, an adjustment, a fee or charge,
        postage or carriage, a manual entry, a bad debt, a discount, samples or a voucher;
-    3. the shape of the catalogue's product codes (var online_retail_product_code_pattern): a
+    3. the shape of the catalogue’s product codes (var online_retail_product_code_pattern): a
        code without it is non-product, 'unclassified' (no rule says what it is);
     4. otherwise a product.
-    With each code's clean lines and amount, so that the data-quality report lists what the
+    With each code’s clean lines and amount, so that the data-quality report lists what the
     rules decided and what they could not, for someone to add to the seeds. Line-level models
     join to this table on the code: the rules run once per code, not once per line.
 #}

@@ -1,9 +1,9 @@
 {#
-    One row per customer of both customer marts: the value models' inputs and predictions (the
+    One row per customer of both customer marts: the value models’ inputs and predictions (the
     probability of still being a customer, of no purchase and the purchases expected over the
     horizon, the expected spend per purchase, the predicted value), the churn-risk band, and
     why a customer has no predictions when it has none (docs/customer_value.md).
-    T keeps pymc-marketing's name (quoted: the library reads it as is).
+    T keeps pymc-marketing’s name (quoted: the library reads it as is).
 #}
 
 with

@@ -1,10 +1,10 @@
 {#
-    The holdout evaluation's inputs (the retailer: SmartCart is a snapshot with no later period
+    The holdout evaluation’s inputs (the retailer: SmartCart is a snapshot with no later period
     to compare with). The calibration period ends var customer_value_holdout_days before the
     as-of date: one row per customer whose first purchase falls before the cut, with the value
     model inputs at the cut (the conventions of customer_value_inputs) and the purchase days
     the customer then had in the holdout (what the model should have predicted).
-    T keeps pymc-marketing's name (quoted: the library reads it as is).
+    T keeps pymc-marketing’s name (quoted: the library reads it as is).
 #}
 
 with

@@ -1,5 +1,5 @@
 {#
-    The value models' proof, per source and predictor: the model fitted on the calibration
+    The value models’ proof, per source and predictor: the model fitted on the calibration
     period against the naive baseline (calibration purchase rate times the holdout length),
     on the purchases of the holdout (the holdout rows of fit_customer_value).
 #}

@@ -1,5 +1,5 @@
 {#
-    The value models' inputs, one row per customer the models can score, per the library's
+    The value models’ inputs, one row per customer the models can score, per the library’s
     conventions (days): frequency = repeat purchases, recency = first to last purchase,
     T = first purchase to the as-of date, monetary_value = mean value of the repeat purchases.
 
@@ -9,7 +9,7 @@
     the enrolment, frequency = purchases - 1, T = days since enrolment, recency = T - days
     since the last purchase, monetary_value = spend / purchases. Customers it cannot describe
     are left out (their reason: customer_value_customers).
-    T keeps pymc-marketing's name (quoted: the library reads it as is).
+    T keeps pymc-marketing’s name (quoted: the library reads it as is).
 #}
 
 with

@@ -1,11 +1,11 @@
 {#
-    The retailer's customers at every as-of point of the history (var segment_history_period;
-    the last point is the as-of date): each customer's RFM segment at that point (scored
-    within the point's customers, as int_customer_rfm_scored scores today's) and cluster
+    The retailer’s customers at every as-of point of the history (var segment_history_period;
+    the last point is the as-of date): each customer’s RFM segment at that point (scored
+    within the point’s customers, as int_customer_rfm_scored scores today’s) and cluster
     segment, scored in SQL with the current model (macro predict_segment), so the history
-    speaks in today's segment ids and names. A point closes the period before it
-    (period_start: the point 2011-12-01 closes November 2011). Revenue is the customer's net
-    spend added in that period. At the last point the segments are today's (tested).
+    speaks in today’s segment ids and names. A point closes the period before it
+    (period_start: the point 2011-12-01 closes November 2011). Revenue is the customer’s net
+    spend added in that period. At the last point the segments are today’s (tested).
 #}
 {# Read per point by the transitions, the moves and BI: a table. #}
 {{ config(materialized='table') }}
@@ -44,7 +44,7 @@ model_items as (
 
 ),
 
-{# The model's items only, summed up to each point: the item pattern as of the point. #}
+{# The model’s items only, summed up to each point: the item pattern as of the point. #}
 history_items as (
 
     select

@@ -1,6 +1,6 @@
 {#
     How customers moved between segments from one as-of point of the history to the next:
-    one row per point, kind of segment (cluster: the fitted segments in today's ids; rfm: the
+    one row per point, kind of segment (cluster: the fitted segments in today’s ids; rfm: the
     named RFM segments), segment at the previous point and segment at this one, with the
     customers who made that move and the revenue they brought in the period. Customers whose
     first purchase falls in the period come from 'new customer' (no previous segment).

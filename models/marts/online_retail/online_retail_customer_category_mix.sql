@@ -1,5 +1,5 @@
 {#
-    Each customer's share of product purchase value per category (var
+    Each customer’s share of product purchase value per category (var
     online_retail_product_categories), over purchase lines (paid product lines that are not
     returns), for the customers of the customer mart. Shares add up to 1.
 #}

@@ -1,5 +1,5 @@
 {#
-    The retailer's customers that the customer mart leaves out, with the reason and what their
+    The retailer’s customers that the customer mart leaves out, with the reason and what their
     lines are (int_online_retail_customer_lines_summarised): customer ids with clean lines but
     no purchase invoice that counts. With online_retail_customers they account for every
     customer id of the clean lines (tested).

@@ -1,5 +1,5 @@
 {#
-    The retailer's data-quality report for this build, one row per fact (long form): per input
+    The retailer’s data-quality report for this build, one row per fact (long form): per input
     file how it was read and what it held (macro data_quality_input_rows: sections file, rows,
     rejected_rows, columns), the stock codes the rules classified (section stock_codes: a count
     per rule, and every code classified by a description rule or by its shape alone, with its

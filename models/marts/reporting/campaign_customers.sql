@@ -2,7 +2,7 @@
     One row per customer of both sources with what a campaign tool needs: the segment, its
     suggested action, the RFM segment of the customer and the figures to filter or personalise
     on (days since the last purchase, orders, revenue in the currency of the source, average
-    order value), and the churn risk and predicted value of customer_value with the band's
+    order value), and the churn risk and predicted value of customer_value with the band’s
     suggested action (seed churn_risk_actions). The campaign lists (one CSV and one Parquet
     file per segment and per churn-risk band) are this table split, written on every publish.
 #}

@@ -1,7 +1,7 @@
 {#
-    Each segment's product mix against its source's: one row per segment and product
+    Each segment’s product mix against its source’s: one row per segment and product
     category (the features whose seed feature_display unit is '% of spend'), with the
-    segment's and the source's mean share of spend, the difference in percentage points,
+    segment’s and the source’s mean share of spend, the difference in percentage points,
     and the categories that set the segment apart: the var segment_report_top_categories
     categories furthest above the share of the source, with a lead of at least var
     segment_report_min_category_lead.

@@ -1,7 +1,7 @@
 {#
     Churn risk and predicted value by segment, one row per segment of both sources: the
-    customers in each churn-risk band (customer_value) and the value the segment's customers
-    are predicted to bring, in the source's currency. Read by the segment report, the
+    customers in each churn-risk band (customer_value) and the value the segment’s customers
+    are predicted to bring, in the source’s currency. Read by the segment report, the
     campaign lists and the docs pictures.
 #}
 {# Not on Spark: reads customer_value (DuckDB only). #}

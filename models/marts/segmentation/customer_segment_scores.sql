@@ -1,7 +1,7 @@
 {#
     Every customer of both sources scored in SQL with the fitted model (macro
     predict_segment): segment, distance to its centre, margin to the next one, outlier flag,
-    and the customer's silhouette where it was computed (the fit's sample).
+    and the customer’s silhouette where it was computed (the fit’s sample).
 #}
 
 with

@@ -1,8 +1,8 @@
 {#
-    Every build's segments kept: one row per customer per snapshot, a snapshot being a source's
+    Every build’s segments kept: one row per customer per snapshot, a snapshot being a source’s
     as-of date and model version. A rebuild of the same data replaces its own snapshot; a
     refresh (a later as-of date, or another model) adds one, numbered in build order. So
-    migrations between builds can be read for any source, SmartCart's snapshots included.
+    migrations between builds can be read for any source, SmartCart’s snapshots included.
     full_refresh is off: `dbt build --full-refresh` keeps the history.
 #}
 

@@ -1,7 +1,7 @@
 {#
     Every feature of every segment in original units: the mean and median of the segment against
     the overall mean and median of the source. For the features the model uses, z_score is the
-    segment's centre in the model's scaled space (segment_centroids.center_scaled): how many
+    segment’s centre in the model’s scaled space (segment_centroids.center_scaled): how many
     standard deviations (IQRs with the robust scaler) it sits from the average fitted
     customer, on the scale the clusterer sees (after ln(1 + x) for log1p features).
 #}

@@ -16,7 +16,7 @@
     reaches var segment_majority_share. Every phrase carries its figures.
 #}
 
-{#- The previous build's table (none on a first build, and in unit tests, where `this` is unset). -#}
+{#- The previous build’s table (none on a first build, and in unit tests, where `this` is unset). -#}
 {%- set previous = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier)
     if execute and this is not none else none -%}
 {%- set previous_columns = adapter.get_columns_in_relation(previous) | map(attribute='name') | list

@@ -1,5 +1,5 @@
 {#
-    SmartCart's data-quality report for this build, one row per fact (long form): per input file
+    SmartCart’s data-quality report for this build, one row per fact (long form): per input file
     how it was read and what it held (macro data_quality_input_rows: sections file, rows,
     rejected_rows, columns) and the customers accounted for (section customers: every clean row
     is a customer of smartcart_customers; those flagged implausible are kept and left out of

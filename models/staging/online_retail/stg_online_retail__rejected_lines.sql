@@ -1,6 +1,6 @@
 {#
     One row per rejected raw line: every copy of a line that cannot be used, with its
-    reason, and every copy after the first of a usable line, as a duplicate. A line's key
+    reason, and every copy after the first of a usable line, as a duplicate. A line’s key
     is its row_hash (of its file and raw fields) and its occurrence among identical lines of
     that file (1, 2, ...). Incremental by file, like the base model.
 #}
@@ -11,7 +11,7 @@
     pre_hook="{{ delete_rows_of_files_gone(source('online_retail', 'transactions_files')) }}",
 ) }}
 
-{# Built only once the file's columns passed their checks (the build stops there otherwise). #}
+{# Built only once the file’s columns passed their checks (the build stops there otherwise). #}
 -- depends_on: {{ ref('base_online_retail__column_checks') }}
 
 with

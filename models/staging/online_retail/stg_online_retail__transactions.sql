@@ -6,7 +6,7 @@
 {# A filter and a few expressions over the base table: a view, not a second copy of every line. #}
 {{ config(materialized='view') }}
 
-{# Built only once the file's columns passed their checks (the build stops there otherwise). #}
+{# Built only once the file’s columns passed their checks (the build stops there otherwise). #}
 -- depends_on: {{ ref('base_online_retail__column_checks') }}
 
 with

@@ -1,4 +1,4 @@
-{# Built only once the file's columns passed their checks (the build stops there otherwise). #}
+{# Built only once the file’s columns passed their checks (the build stops there otherwise). #}
 -- depends_on: {{ ref('base_smartcart__column_checks') }}
 
 with

@@ -3,7 +3,7 @@
     rejected (macro input_column_checks). The build stops here when a column is mostly
     unreadable (var input_column_max_rejected_share), a required column is empty on every row or
     too many rows are malformed; the staging models wait for this check. Incremental by file:
-    a refresh checks only the new files' lines (macros/incremental_files.sql).
+    a refresh checks only the new files’ lines (macros/incremental_files.sql).
 #}
 
 {{ config(

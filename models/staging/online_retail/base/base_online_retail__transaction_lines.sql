@@ -7,10 +7,10 @@
 
     Exact copies are counted by one grouping over the raw text (the deduplication step of
     the base model): each distinct line is parsed once, and no window has to carry every
-    column of every line. The line's key (an MD5 of its raw fields) is computed by the two
+    column of every line. The line’s key (an MD5 of its raw fields) is computed by the two
     staging models, where it is used.
 
-    Dates and numbers are read as the line's file is (base_online_retail__file_formats: date
+    Dates and numbers are read as the line’s file is (base_online_retail__file_formats: date
     order, decimal separator); a file whose format could not be decided stops the build here,
     before a line is read the wrong way. Quantities must be whole (2.5 is rejected, not
     rounded); quantities and prices beyond the plausibility limits (vars) are rejected, so that
@@ -18,8 +18,8 @@
 
     Incremental by file (macros/incremental_files.sql): a refresh reads and parses only the
     files the table does not hold yet (DuckDB does not open the others), and deletes the rows
-    of files gone or changed; each file's lines are decided from that file alone (copies are
-    counted within a file), so the incremental table equals a full refresh's.
+    of files gone or changed; each file’s lines are decided from that file alone (copies are
+    counted within a file), so the incremental table equals a full refresh’s.
 #}
 
 {{ config(
