@@ -131,7 +131,7 @@ def test_harlequin_runs_a_query_typed_in_its_editor(serving, tools, segment_name
             [*tmux, "capture-pane", "-t", session, "-p"], capture_output=True, text=True
         ).stdout
 
-    def wait_for(text: str, seconds: float = 60) -> str:
+    def wait_for(text: str, seconds: float = 150) -> str:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             shown = screen()
