@@ -93,13 +93,16 @@ class ValueSettings:
 
 
 def _clv():
-    """pymc-marketing's CLV module, imported with PyTensor's compile cache in the project
-    (``CUSTSEG_PYTENSOR_CACHE``, default warehouse/tmp/pytensor) and quiet: no BLAS link
-    (these models need none) and no ArviZ notice."""
+    """pymc-marketing's CLV module, imported with PyTensor's cache in the project
+    (``CUSTSEG_PYTENSOR_CACHE``, default warehouse/tmp/pytensor), PyTensor's NumPy backend (no
+    C compilation; ``PYTENSOR_FLAGS`` with ``cxx`` overrides it) and quiet: no BLAS link (these
+    models need none) and no ArviZ notice."""
     cache = Path(os.environ.get(_CACHE_SETTING) or "warehouse/tmp/pytensor").resolve()
     flags = os.environ.get("PYTENSOR_FLAGS", "")
     if "base_compiledir" not in flags:
-        extra = f"base_compiledir={cache},blas__ldflags="
+        # No C compiler (cxx=): these MAP fits are a few vectorised NumPy operations per
+        # customer, and compiling them costs about a minute on a fresh machine (5x the fit).
+        extra = f"base_compiledir={cache},blas__ldflags=" + ("" if "cxx" in flags else ",cxx=")
         os.environ["PYTENSOR_FLAGS"] = f"{flags},{extra}" if flags else extra
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
