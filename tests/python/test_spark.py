@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT_ROOT, SAMPLE_DIR, DbtRun
 
-from custseg.inputs import plan_input
+from custseg.inputs import plan_request
 from custseg.integration import compare_engines
 from custseg.integration.spark import register_input
 
@@ -140,7 +140,8 @@ def test_spark_hook_stages_the_file_as_duckdb_reads_it(
     answer = json.loads(register_input(json.dumps(request)))
     assert answer["statements"][1].startswith("create table smartcart.customers using parquet location '")
     location = answer["statements"][1].split("location '")[1].rstrip("'")
-    plan = plan_input(SAMPLE_DIR / "smartcart_customers.csv", "smartcart_customers")
+    # what the DuckDB hook reads for the same request (file ids included)
+    plan = plan_request(request, tmp_path / "duckdb")
     staged = f"select * from '{location}/*.parquet'"
     differing = duckdb.sql(
         f"select count(*) from (({staged}) except all ({plan.select_sql()})"
