@@ -146,10 +146,13 @@ def test_harlequin_runs_a_query_typed_in_its_editor(serving, tools, segment_name
         subprocess.run([*tmux, "send-keys", "-t", session, "-l", query], check=True)
         wait_for(query)
         subprocess.run([*tmux, "send-keys", "-t", session, "C-j"], check=True)
-        shown = wait_for("Query Results")
-        shown = wait_for(segment_names[-1])
-        assert f"({len(segment_names)} Records)" in shown, shown
-        assert_lists_segments(shown, segment_names)
+        shown = wait_for(f"({len(segment_names)} Records)")
+        # Harlequin cuts a long cell to its column's width and ends it with an ellipsis
+        rows = [line.strip("│ ") for line in shown.splitlines()]
+        for name in segment_names:
+            assert any(
+                row.startswith(name) or ("…" in row and name.startswith(row.split("…")[0])) for row in rows
+            ), f"{name!r} missing from:\n{shown}"
         subprocess.run([*tmux, "send-keys", "-t", session, "C-q"], check=True)
     finally:
         subprocess.run([*tmux, "kill-server"], capture_output=True)
