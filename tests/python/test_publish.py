@@ -203,8 +203,11 @@ def test_cli_prints_what_it_published(published: Published) -> None:
     marts = query(published.build, "select count(*) from duckdb_tables() where schema_name = 'marts'")[0][0]
     assert f"the {marts} marts also in schema main" in output
     assert f"publish: {marts} Parquet files of schema marts in {published.parquet_dir}/" in output
-    lists = query(published.build, "select count(*) from marts.segment_profiles")[0][0]
-    assert f"publish: {lists} campaign lists" in output
+    segments = query(published.build, "select count(*) from marts.segment_profiles")[0][0]
+    bands = query(published.build, "select count(distinct (source, churn_risk)) from marts.customer_value")[
+        0
+    ][0]
+    assert f"publish: {segments + bands} campaign lists" in output  # per segment and per churn-risk band
 
 
 def test_cli_lists_every_table_when_verbose(published: Published, tmp_path: Path) -> None:
