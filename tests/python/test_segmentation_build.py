@@ -136,6 +136,7 @@ def test_a_refresh_is_a_new_snapshot_and_says_who_kept_their_segment(sample_buil
         "build",
         "--select",
         "+fit_segmentation+",
+        "+customer_segment_history",  # the history's own inputs move with the as-of date too
         "--exclude",
         "test_type:unit",  # they pin their own dates; the var below would move them
         "--vars",

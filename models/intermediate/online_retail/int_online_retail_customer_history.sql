@@ -31,10 +31,14 @@ item_periods as (
 
 ),
 
+{# Every period start with lines, and the as-of date itself (also when no line falls in its period). #}
 points as (
 
-    select distinct counts_from as as_of_date
+    select counts_from as as_of_date
     from periods
+    union
+    select max(as_of_date) as as_of_date
+    from {{ ref('int_online_retail_customers_aggregated') }}
 
 ),
 
