@@ -15,6 +15,15 @@ ruff format --check src tests python_models scripts bench
 echo "== sqlfluff"
 sqlfluff lint models tests/singular
 
+# PyTensor (the value models) compiles its C backend with g++; without one it falls back to
+# NumPy, several times slower on every build of the suite. Installed from apt as root, as Java.
+if ! command -v g++ >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing a C++ compiler for PyTensor (apt-get)"
+    apt-get update -qq >/dev/null 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq g++ >/dev/null 2>&1 \
+        || echo "== g++ could not be installed: the value models run on PyTensor's NumPy backend"
+fi
+
 echo "== dbt build (bundled sample)"
 CUSTSEG_DUCKDB_PATH=warehouse/test.duckdb dbt build --target-path target/test
 

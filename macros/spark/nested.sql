@@ -53,7 +53,7 @@
     double
 {%- endmacro %}
 
-{# An ORDER BY clause of listagg and ordered_sum as a list of (key expression, is descending). #}
+{# An ORDER BY clause of listagg as a list of (key expression, is descending). #}
 {% macro _spark_order_keys(order_by_clause) -%}
     {%- set text = order_by_clause | trim -%}
     {%- if text.lower().startswith('order by') -%}{%- set text = text[8:] -%}{%- endif -%}
@@ -110,14 +110,6 @@
     {%- endif -%}
 {%- endmacro %}
 
-{# A sum of doubles added in `order_by` order (NULLs skipped; NULL when all are NULL), as DuckDB's sum(... order by). #}
-{% macro spark__ordered_sum(expression, order_by) -%}
-    case when count({{ expression }}) > 0 then aggregate(
-        filter({{ _spark_sorted_pairs(expression, order_by) }}, pair -> pair.v is not null),
-        cast(0 as double),
-        (total, pair) -> total + pair.v
-    ) end
-{%- endmacro %}
 
 {# Spark's sequence(2, 1) counts down where DuckDB's generate_series(2, 1) is empty. #}
 {% macro spark__integer_series_rows(start, stop) -%}

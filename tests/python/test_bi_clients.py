@@ -147,12 +147,22 @@ def test_harlequin_runs_a_query_typed_in_its_editor(serving, tools, segment_name
         wait_for(query)
         subprocess.run([*tmux, "send-keys", "-t", session, "C-j"], check=True)
         shown = wait_for(f"({len(segment_names)} Records)")
-        # Harlequin cuts a long cell to its column's width and ends it with an ellipsis
-        rows = [line.strip("│ ") for line in shown.splitlines()]
-        for name in segment_names:
-            assert any(
-                row.startswith(name) or ("…" in row and name.startswith(row.split("…")[0])) for row in rows
-            ), f"{name!r} missing from:\n{shown}"
+
+        def missing_names(shown: str) -> list[str]:
+            # Harlequin cuts a long cell to its column's width and ends it with an ellipsis
+            rows = [line.strip("│ ") for line in shown.splitlines()]
+
+            def shown_in(row: str, name: str) -> bool:
+                return row.startswith(name) or ("…" in row and name.startswith(row.split("…")[0]))
+
+            return [name for name in segment_names if not any(shown_in(row, name) for row in rows)]
+
+        # Its "query executed" notice covers the first rows for a few seconds: look again until it goes.
+        deadline = time.monotonic() + 30
+        while missing_names(shown) and time.monotonic() < deadline:
+            time.sleep(1)
+            shown = screen()
+        assert not missing_names(shown), f"{missing_names(shown)} missing from:\n{shown}"
         subprocess.run([*tmux, "send-keys", "-t", session, "C-q"], check=True)
     finally:
         subprocess.run([*tmux, "kill-server"], capture_output=True)

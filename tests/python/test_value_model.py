@@ -15,6 +15,7 @@ from custseg.value import (
     ValueSettings,
     ValueWarning,
     evaluate_holdout,
+    fit_sample,
     fit_value_model,
     summarise_evaluation,
 )
@@ -69,6 +70,20 @@ def test_the_fit_recovers_a_known_bg_nbd_roughly(population) -> None:
     for name, true in TRUTH.items():
         assert fit.parameters[name] == pytest.approx(true, rel=0.35), (name, fit.parameters)
     assert set(fit.spend_parameters) == {"p", "q", "v"}
+
+
+def test_a_capped_fit_uses_a_fixed_sample_and_predicts_everyone(population) -> None:
+    inputs, _ = population
+    sample = fit_sample(inputs, 1000)
+    assert len(sample) == 1000 and sample["customer_id"].is_unique
+    shuffled = fit_sample(inputs.sample(frac=1, random_state=3), 1000)
+    assert set(shuffled["customer_id"]) == set(sample["customer_id"])  # the ids decide, not the order
+    assert fit_sample(inputs, len(inputs)) is inputs
+    fit = fit_value_model(inputs, {"fit_max_customers": 1000})
+    assert fit.fitted_customers == 1000 and fit.customers == len(inputs)
+    for name, true in TRUTH.items():
+        assert fit.parameters[name] == pytest.approx(true, rel=0.5), (name, fit.parameters)
+    assert len(fit.predict(inputs)) == len(inputs)
 
 
 def test_predictions_are_defined_for_every_customer(population) -> None:

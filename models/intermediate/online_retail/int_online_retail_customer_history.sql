@@ -12,6 +12,10 @@
 {{ config(materialized='table', enabled=target.type != 'spark') }}
 
 {%- set categories = var('online_retail_product_categories') %}
+{#- The period rows’ additive columns. #}
+{%- set additive = ['purchase_lines', 'gross_sales_gbp'] %}
+{%- for category in categories %}{% do additive.append(category ~ '_sales_gbp') %}{% endfor %}
+{%- do additive.extend(['returned_value_gbp', 'manual_adjustments_gbp', 'purchase_invoices', 'basket_value_gbp']) %}
 
 with
 
@@ -42,40 +46,76 @@ points as (
 
 ),
 
-cumulative as (
+{# Every point from the customer’s first period on: a few rows per customer, not per line. #}
+customer_points as (
 
     select
-        points.as_of_date,
-        periods.customer_id,
-        sum(periods.purchase_lines) as purchase_lines,
-        sum(periods.gross_sales_gbp) as gross_sales_gbp,
-        {%- for category in categories %}
-            sum(periods.{{ category }}_sales_gbp) as {{ category }}_sales_gbp,
-        {%- endfor %}
-        sum(periods.returned_value_gbp) as returned_value_gbp,
-        sum(periods.manual_adjustments_gbp) as manual_adjustments_gbp,
-        sum(periods.purchase_invoices) as purchase_invoices,
-        sum(periods.basket_value_gbp) as basket_value_gbp,
-        min(periods.first_purchase_date) as first_purchase_date,
-        max(periods.last_purchase_date) as last_purchase_date
-    from points
-    inner join periods
-        on points.as_of_date >= periods.counts_from
-    group by points.as_of_date, periods.customer_id
-    having sum(periods.purchase_invoices) > 0
+        customer_starts.customer_id,
+        points.as_of_date
+    from (
+        select
+            customer_id,
+            min(counts_from) as first_counts_from
+        from periods
+        group by customer_id
+    ) as customer_starts
+    inner join points
+        on customer_starts.first_counts_from <= points.as_of_date
 
 ),
 
-products as (
+{# A product counts from the period the customer first bought it in. #}
+new_products as (
 
     select
-        points.as_of_date,
-        item_periods.customer_id,
-        count(distinct item_periods.stock_code) as distinct_products
-    from points
-    inner join item_periods
-        on points.as_of_date >= item_periods.counts_from
-    group by points.as_of_date, item_periods.customer_id
+        customer_id,
+        counts_from,
+        count(*) as new_products
+    from (
+        select
+            customer_id,
+            min(counts_from) as counts_from
+        from item_periods
+        group by customer_id, stock_code
+    ) as first_purchases
+    group by customer_id, counts_from
+
+),
+
+{# Running sums over the customer’s points: every aggregate as of every point, in one pass. #}
+running as (
+
+    select
+        customer_points.as_of_date,
+        customer_points.customer_id,
+        {%- for column in additive %}
+            sum(periods.{{ column }}) over customer_so_far as {{ column }},
+        {%- endfor %}
+        sum(new_products.new_products) over customer_so_far as distinct_products,
+        min(periods.first_purchase_date) over customer_so_far as first_purchase_date,
+        max(periods.last_purchase_date) over customer_so_far as last_purchase_date
+    from customer_points
+    left join periods
+        on
+            customer_points.customer_id = periods.customer_id
+            and customer_points.as_of_date = periods.counts_from
+    left join new_products
+        on
+            customer_points.customer_id = new_products.customer_id
+            and customer_points.as_of_date = new_products.counts_from
+    window customer_so_far as (
+        partition by customer_points.customer_id
+        order by customer_points.as_of_date
+        rows between unbounded preceding and current row
+    )
+
+),
+
+{# From the customer’s first purchase that counts. #}
+cumulative as (
+
+    select * from running
+    where purchase_invoices > 0
 
 ),
 
@@ -98,17 +138,13 @@ final as (
             as tenure_days,
         {{ feature('cast(cumulative.basket_value_gbp / cumulative.purchase_invoices as decimal(38, 4))') }}
             as average_basket_value_gbp,
-        {{ feature('products.distinct_products', 0) }} as distinct_products,
+        {{ feature('cumulative.distinct_products', 0) }} as distinct_products,
         {%- for category in categories %}
             {{ feature(share_of('cumulative.' ~ category ~ '_sales_gbp', 'cumulative.gross_sales_gbp'), 0) }} as {{ category }}_share,  -- noqa: LT05
         {%- endfor %}
         {{ feature('least(' ~ share_of('cumulative.returned_value_gbp', 'cumulative.gross_sales_gbp') ~ ', 1)', 0) }}
             as return_share
     from cumulative
-    left join products
-        on
-            cumulative.customer_id = products.customer_id
-            and cumulative.as_of_date = products.as_of_date
 
 )
 

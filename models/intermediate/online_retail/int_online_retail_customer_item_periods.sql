@@ -1,12 +1,12 @@
 {#
     The retailer’s purchase lines per customer of the customer marts, product and history
-    period (see int_online_retail_customer_periods): the product’s lines, keyed by the as-of
-    point from which they count. Summed up to a point: the customer’s distinct products and
-    item purchase pattern as of that point.
+    period (see int_online_retail_customer_periods): the product’s lines and units, keyed by
+    the as-of point from which they count. Summed up to a point: the customer’s distinct
+    products and item purchase pattern as of that point; summed over all periods: the item
+    purchase mart (one pass over the lines for both).
 #}
-{# Not on Spark: the segment history’s input (DuckDB only, like it). #}
-{# Customer-product-period grain, read once per as-of point: a table. #}
-{{ config(materialized='table', enabled=target.type != 'spark') }}
+{# Customer-product-period grain, read by the item mart and the segment history: a table. #}
+{{ config(materialized='table') }}
 
 with
 
@@ -29,12 +29,13 @@ purchases as (
     select
         classified.customer_id,
         classified.stock_code,
+        classified.quantity,
         {{ history_point('classified.invoice_date', 'as_of.as_of_date') }} as counts_from
     from {{ ref('int_transaction_lines_classified') }} as classified
     inner join customers
         on classified.customer_id = customers.customer_id
     cross join as_of
-    where classified.is_purchase_line and classified.invoice_date < as_of.as_of_date
+    where classified.is_purchase_line
 
 ),
 
@@ -44,7 +45,8 @@ final as (
         customer_id,
         stock_code,
         counts_from,
-        count(*) as purchase_lines
+        count(*) as purchase_lines,
+        sum(quantity) as units_purchased
     from purchases
     group by customer_id, stock_code, counts_from
 

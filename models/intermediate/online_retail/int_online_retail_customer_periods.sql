@@ -4,7 +4,8 @@
     customer aggregates (purchase lines, gross sales and sales per product category, returned
     value, manual adjustments; counted purchase invoices, their value, the first and last
     purchase day), keyed by the as-of point from which they count (the start of the next
-    period, or the as-of date for the last one). Summing a customer’s rows up to a point gives
+    period, or the as-of date for the last one; lines dated after an as-of date set by var
+    count from it, as the customer marts count every line). Summing a customer’s rows up to a point gives
     the aggregates as of that point: one pass over the lines serves every point
     (int_online_retail_customer_history).
 #}
@@ -45,9 +46,7 @@ lines as (
     inner join customers
         on classified.customer_id = customers.customer_id
     cross join as_of
-    where
-        classified.invoice_date < as_of.as_of_date
-        and (classified.is_purchase_line or classified.is_product_return or classified.is_manual_adjustment)
+    where classified.is_purchase_line or classified.is_product_return or classified.is_manual_adjustment
 
 ),
 
@@ -92,7 +91,7 @@ invoice_parts as (
         max(invoices.invoice_date) as last_purchase_date
     from {{ ref('int_purchase_invoices_netted') }} as invoices
     cross join as_of
-    where invoices.is_counted_purchase and invoices.invoice_date < as_of.as_of_date
+    where invoices.is_counted_purchase
     group by all
 
 ),

@@ -14,6 +14,7 @@ fits as (
         monthly_discount_rate,
         customers,
         repeat_customers,
+        fitted_customers,
         parameters,
         warnings
     from {{ ref('fit_customer_value') }}
@@ -56,6 +57,7 @@ final as (
         fits.monthly_discount_rate,
         cast(fits.customers as {{ dbt.type_bigint() }}) as customers,
         cast(fits.repeat_customers as {{ dbt.type_bigint() }}) as repeat_customers,
+        cast(fits.fitted_customers as {{ dbt.type_bigint() }}) as fitted_customers,
         parameter_text.fitted_parameters,
         cast({{ list_length('fits.warnings') }} as {{ dbt.type_int() }}) as warning_count,
         {{ join_list('fits.warnings', '; ') }} as warnings

@@ -25,46 +25,138 @@ features as (
 
 ),
 
-item_periods as (
+item_model as (
 
     select
-        customer_id,
-        stock_code,
-        counts_from,
-        purchase_lines
-    from {{ ref('int_online_retail_customer_item_periods') }}
-
-),
-
-model_items as (
-
-    select distinct item
+        feature,
+        item,
+        loading
     from {{ ref('segment_model_items') }}
     where source = 'online_retail'
 
 ),
 
-{# The model’s items only, summed up to each point: the item pattern as of the point. #}
-history_items as (
+{#
+    The item pattern as of every point, without summing each customer’s items up to each
+    point: an item’s value (macro item_pattern_value) changes only in the periods the customer
+    bought it, so each period adds the change of value times the item’s loadings, and of the
+    squared value; running totals of those, divided by the square root of the squared total,
+    are the scores predict_segment computes from the items at once (the same arithmetic, in
+    exact sums). One row per customer, item and period, not per point.
+#}
+item_values as (
 
     select
-        history.history_id,
+        item_periods.customer_id,
         item_periods.stock_code,
-        sum(item_periods.purchase_lines) as purchase_lines
-    from history
-    inner join item_periods
+        item_periods.counts_from,
+        {{ item_pattern_value('sum(item_periods.purchase_lines) over item_so_far') }} as item_value
+    from {{ ref('int_online_retail_customer_item_periods') }} as item_periods
+    where item_periods.stock_code in (select item_model.item from item_model)
+    window item_so_far as (
+        partition by item_periods.customer_id, item_periods.stock_code
+        order by item_periods.counts_from
+        rows between unbounded preceding and current row
+    )
+
+),
+
+item_changes as (
+
+    select
+        customer_id,
+        stock_code,
+        counts_from,
+        item_value - coalesce(lag(item_value) over item_before, 0) as value_change,
+        item_value * item_value - coalesce(lag(item_value * item_value) over item_before, 0) as squared_change
+    from item_values
+    window item_before as (partition by customer_id, stock_code order by counts_from)
+
+),
+
+score_totals as (
+
+    select
+        customer_id,
+        feature,
+        counts_from,
+        sum(period_change) over (
+            partition by customer_id, feature order by counts_from rows between unbounded preceding and current row
+        ) as total
+    from (
+        select
+            item_changes.customer_id,
+            item_model.feature,
+            item_changes.counts_from,
+            sum({{ exact_decimal('item_changes.value_change * item_model.loading') }}) as period_change
+        from item_changes
+        inner join item_model
+            on item_changes.stock_code = item_model.item
+        group by item_changes.customer_id, item_model.feature, item_changes.counts_from
+    ) as changes
+
+),
+
+norm_totals as (
+
+    select
+        customer_id,
+        counts_from,
+        sum(period_change) over (
+            partition by customer_id order by counts_from rows between unbounded preceding and current row
+        ) as total
+    from (
+        select
+            customer_id,
+            counts_from,
+            sum({{ exact_decimal('squared_change') }}) as period_change
+        from item_changes
+        group by customer_id, counts_from
+    ) as changes
+
+),
+
+item_features as (
+
+    select distinct feature
+    from item_model
+
+),
+
+{# Each point takes the totals of the customer’s last period with items up to it. #}
+history_item_scores as (
+
+    select
+        point_scores.history_id,
+        point_scores.feature,
+        cast(point_scores.total as {{ type_double() }})
+        / sqrt(cast(point_norms.total as {{ type_double() }})) as value  -- noqa: RF04
+    from (
+        select
+            history.history_id,
+            history.customer_id,
+            history.as_of_date,
+            item_features.feature,
+            score_totals.total
+        from history
+        cross join item_features
+        asof join score_totals
+            on
+                history.customer_id = score_totals.customer_id
+                and item_features.feature = score_totals.feature
+                and history.as_of_date >= score_totals.counts_from
+    ) as point_scores
+    asof join norm_totals as point_norms
         on
-            history.customer_id = item_periods.customer_id
-            and history.as_of_date >= item_periods.counts_from
-    inner join model_items
-        on item_periods.stock_code = model_items.item
-    group by history.history_id, item_periods.stock_code
+            point_scores.customer_id = point_norms.customer_id
+            and point_scores.as_of_date >= point_norms.counts_from
+    where point_norms.total > 0
 
 ),
 
 scores as (
 
-    {{ predict_segment('features', 'online_retail', id_column='history_id', item_relation='history_items') }}
+    {{ predict_segment('features', 'online_retail', id_column='history_id', item_scores='history_item_scores') }}
 
 ),
 

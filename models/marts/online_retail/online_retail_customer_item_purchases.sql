@@ -9,33 +9,15 @@
 
 with
 
-purchases as (
-
-    select
-        customer_id,
-        stock_code,
-        quantity
-    from {{ ref('int_transaction_lines_classified') }}
-    where is_purchase_line
-
-),
-
-{# The customers of the customer mart (others have no purchase that counts). #}
-customers as (
-
-    select customer_id
-    from {{ ref('int_online_retail_customers_aggregated') }}
-
-),
-
+{# The customer’s lines of each item over all periods (customers of the customer mart only). #}
 customer_items as (
 
     select
         customer_id,
         stock_code,
-        count(*) as purchase_lines,
-        sum(quantity) as units_purchased
-    from purchases
+        sum(purchase_lines) as purchase_lines,
+        sum(units_purchased) as units_purchased
+    from {{ ref('int_online_retail_customer_item_periods') }}
     group by customer_id, stock_code
 
 ),
@@ -59,8 +41,6 @@ final as (
     from customer_items
     inner join popular_items
         on customer_items.stock_code = popular_items.stock_code
-    inner join customers
-        on customer_items.customer_id = customers.customer_id
 
 )
 

@@ -2,7 +2,7 @@
     Churn risk and predicted value by segment, one row per segment of both sources: the
     customers in each churn-risk band (customer_value) and the value the segment’s customers
     are predicted to bring, in the source’s currency. Read by the segment report, the
-    campaign lists and the docs pictures. Sums in a fixed order (macro ordered_sum), so the
+    campaign lists and the docs pictures. Sums are exact (macro repeatable_sum), so the
     same customers give the same bits on every build.
 #}
 {# Not on Spark: reads customer_value (DuckDB only). #}
@@ -54,9 +54,9 @@ final as (
         {%- endfor %}
         cast(count(*) filter (where customer_value.churn_risk = 'high') as {{ type_double() }})
         / nullif(count(segments.customer_id), 0) as high_risk_share,
-        {{ ordered_sum('customer_value.expected_purchases', 'segments.customer_id') }} as expected_purchases,
-        {{ ordered_sum('customer_value.predicted_value', 'segments.customer_id') }} as predicted_value,
-        {{ ordered_sum('customer_value.predicted_value', 'segments.customer_id') }}
+        {{ repeatable_sum('customer_value.expected_purchases') }} as expected_purchases,
+        {{ repeatable_sum('customer_value.predicted_value') }} as predicted_value,
+        {{ repeatable_sum('customer_value.predicted_value') }}
         / nullif(count(customer_value.predicted_value), 0) as average_predicted_value
     from profiles
     left join segments

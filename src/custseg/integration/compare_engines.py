@@ -10,8 +10,8 @@ Rows are matched after sorting on every column (floating-point columns rounded t
 and booleans must be equal and floating-point values equal within :data:`RELATIVE_TOLERANCE`
 (relative) or :data:`ABSOLUTE_TOLERANCE` (absolute). Why a tolerance at all: a double sum or
 mean depends on the order the values are added in, and the engines add them in different orders
-(each ``ordered_sum`` is exact in order, but averages and standard deviations over groups are
-not); the last bits of a double differ, a business figure does not.
+(the scoring's sums are exact decimals, macro ``repeatable_sum``, but averages and standard
+deviations over groups are not); the last bits of a double differ, a business figure does not.
 
 ``python -m custseg.integration.compare_engines --duckdb warehouse/build.duckdb`` prints one line
 per mart and exits non-zero when any differs.

@@ -20,6 +20,7 @@ from custseg.value import (
     ValueSettings,
     ValueWarning,
     evaluate_holdout,
+    fit_sample,
     fit_value_model,
     summarise_evaluation,
 )
@@ -42,6 +43,7 @@ _SUMMARY = {
     "monthly_discount_rate": _DOUBLE,
     "customers": _INT,
     "repeat_customers": _INT,
+    "fitted_customers": _INT,
     "parameters": _rows(("model", _TEXT), ("parameter", _TEXT), ("value", _DOUBLE)),
     "warnings": pa.list_(_TEXT),
 }
@@ -184,6 +186,7 @@ def _summary(
         "monthly_discount_rate": cfg.monthly_discount_rate,
         "customers": int(len(inputs)),
         "repeat_customers": int((inputs["frequency"] > 0).sum()),
+        "fitted_customers": len(fit_sample(inputs, cfg.fit_max_customers)),
         "parameters": [{**p, "value": _plain(p["value"])} for p in listed],
         "warnings": messages,
     }

@@ -18,6 +18,7 @@ from custseg.value.model import (
     ValueSettings,
     ValueWarning,
     evaluate_holdout,
+    fit_sample,
     fit_value_model,
     summarise_evaluation,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "ValueSettings",
     "ValueWarning",
     "evaluate_holdout",
+    "fit_sample",
     "fit_value_model",
     "summarise_evaluation",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import shutil
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -54,6 +55,10 @@ class ValueSettings:
     flat_priors: bool = True
     min_customers: int = 20
     min_repeat_customers: int = 10
+    # The parameters are fitted on at most this many customers (a fixed pseudo-random sample
+    # above it), and every customer is predicted: four parameters need no more, and the fit's
+    # cost stays flat at any size.
+    fit_max_customers: int = 50_000
 
     def __post_init__(self) -> None:
         if self.transaction_model not in TRANSACTION_MODELS:
@@ -61,7 +66,9 @@ class ValueSettings:
                 f"setting 'transaction_model': must be one of {sorted(TRANSACTION_MODELS)}, "
                 f"got {self.transaction_model!r}"
             )
-        for key in ("horizon_days", "value_months", "min_customers", "min_repeat_customers"):
+        counts = ("horizon_days", "value_months", "min_customers", "min_repeat_customers")
+        counts += ("fit_max_customers",)
+        for key in counts:
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"setting '{key}': expected a positive integer, got {value!r}")
@@ -93,22 +100,40 @@ class ValueSettings:
 
 
 def _clv():
-    """pymc-marketing's CLV module, imported with PyTensor's cache in the project
-    (``CUSTSEG_PYTENSOR_CACHE``, default warehouse/tmp/pytensor), PyTensor's NumPy backend (no
-    C compilation; ``PYTENSOR_FLAGS`` with ``cxx`` overrides it) and quiet: no BLAS link (these
-    models need none) and no ArviZ notice."""
-    cache = Path(os.environ.get(_CACHE_SETTING) or "warehouse/tmp/pytensor").resolve()
+    """pymc-marketing's CLV module, imported quietly (no BLAS link: these models need none; no
+    ArviZ notice), with PyTensor's compiled C backend when a C++ compiler is there (its cache:
+    ``CUSTSEG_PYTENSOR_CACHE``, default PyTensor's own in the home folder, so every build and
+    test shares it). Without a compiler, PyTensor's NumPy backend with elementwise fusion off:
+    fused expressions would run in Python for every customer (about 10x slower again)."""
     flags = os.environ.get("PYTENSOR_FLAGS", "")
-    if "base_compiledir" not in flags:
-        # No C compiler (cxx=): these MAP fits are a few vectorised NumPy operations per
-        # customer, and compiling them costs about a minute on a fresh machine (5x the fit).
-        extra = f"base_compiledir={cache},blas__ldflags=" + ("" if "cxx" in flags else ",cxx=")
-        os.environ["PYTENSOR_FLAGS"] = f"{flags},{extra}" if flags else extra
+    extra = ["blas__ldflags="]
+    cache = os.environ.get(_CACHE_SETTING)
+    if cache and "base_compiledir" not in flags:
+        extra.append(f"base_compiledir={Path(cache).resolve()}")
+    if "cxx" not in flags and not has_compiler():
+        extra += ["cxx=", "optimizer_excluding=fusion"]
+    os.environ["PYTENSOR_FLAGS"] = ",".join([flags, *extra] if flags else extra)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", UserWarning)
         from pymc_marketing import clv
     return clv
+
+
+def has_compiler() -> bool:
+    """Whether PyTensor can compile its C backend (a ``g++`` on the PATH, as PyTensor looks for)."""
+    return shutil.which("g++") is not None
+
+
+def fit_sample(frame: pd.DataFrame, max_customers: int) -> pd.DataFrame:
+    """The customers the parameters are fitted on: all of them up to ``max_customers``, else
+    the ``max_customers`` with the smallest hash of their id (the same sample on every build of
+    the same customers, spread over the whole base), in customer order."""
+    if len(frame) <= max_customers:
+        return frame
+    hashes = pd.util.hash_pandas_object(frame["customer_id"].astype("str"), index=False)
+    chosen = np.sort(np.argsort(hashes.to_numpy(), kind="stable")[:max_customers])
+    return frame.iloc[chosen].reset_index(drop=True)
 
 
 def validate_inputs(inputs: pd.DataFrame) -> pd.DataFrame:
@@ -146,6 +171,7 @@ class ValueFit:
     warnings: tuple[str, ...]
     customers: int
     repeat_customers: int
+    fitted_customers: int
     transaction: Any = dataclasses.field(repr=False, default=None)
     spend: Any = dataclasses.field(repr=False, default=None)
 
@@ -227,7 +253,7 @@ def _fit_map(model, data: pd.DataFrame) -> bool:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         point, raw = pm.find_MAP(model=model.model, return_raw=True, progressbar=False)
-        model.fit(data=data, method="map", progressbar=False, start=point)
+        model.fit(method="map", progressbar=False, start=point)  # built above: no second build
     return bool(getattr(raw, "success", True))
 
 
@@ -238,17 +264,29 @@ def fit_value_model(
     spend; documented fallbacks instead of errors for data that cannot be fitted."""
     cfg = ValueSettings.from_mapping(settings)
     frame = validate_inputs(inputs)
-    repeat = frame[(frame["frequency"] > 0) & (frame["monetary_value"] > 0)]
+    sample = fit_sample(frame, cfg.fit_max_customers)
+    repeat = sample[(sample["frequency"] > 0) & (sample["monetary_value"] > 0)]
     notes: list[str] = []
-    common = {"customers": len(frame), "repeat_customers": len(repeat)}
-    if len(frame) < cfg.min_customers or len(repeat) < cfg.min_repeat_customers:
+    common = {
+        "customers": len(frame),
+        "repeat_customers": int((frame["frequency"] > 0).sum()),
+        "fitted_customers": len(sample),
+    }
+    if len(sample) < cfg.min_customers or len(repeat) < cfg.min_repeat_customers:
         notes.append(
-            f"too few customers to fit ({len(frame)} customers, {len(repeat)} with repeat purchases; "
+            f"too few customers to fit ({len(sample)} customers, {len(repeat)} with repeat purchases; "
             f"need {cfg.min_customers} and {cfg.min_repeat_customers}): no predictions"
         )
         return _warned(ValueFit(cfg, {}, {}, "too_few_customers", tuple(notes), **common))
+    if not has_compiler():  # said in the build output, not a fallback of this fit
+        warnings.warn(
+            "no C++ compiler (g++) on the PATH: PyTensor fits the value models in NumPy, several "
+            "times slower on large customer bases (install g++ for its compiled backend)",
+            ValueWarning,
+            stacklevel=2,
+        )
     clv = _clv()
-    transaction, parameters, converged = _fit_transaction(clv, cfg, frame, flat=cfg.flat_priors)
+    transaction, parameters, converged = _fit_transaction(clv, cfg, sample, flat=cfg.flat_priors)
     status = "fitted"
     if not converged and cfg.flat_priors:
         # Flat priors have no optimum when the data carry no evidence of dropout varying between
@@ -258,7 +296,7 @@ def fit_value_model(
             f"with flat priors the {cfg.transaction_model} fit did not converge (parameters "
             f"{_rounded(parameters)}); fitted with pymc-marketing's default priors instead"
         )
-        transaction, parameters, converged = _fit_transaction(clv, cfg, frame, flat=False)
+        transaction, parameters, converged = _fit_transaction(clv, cfg, sample, flat=False)
         status = "fitted_with_default_priors"
     if not converged or not all(math.isfinite(v) for v in parameters.values()):
         notes.append(
