@@ -244,16 +244,20 @@ def _rounded(parameters: Mapping[str, float]) -> dict[str, float]:
 
 
 def _fit_map(model, data: pd.DataFrame) -> bool:
-    """Fit ``model`` by MAP; True when the optimiser reports convergence. (pymc-marketing's
-    own MAP fit does not report it: the point is found with ``return_raw`` first, then the
-    library's fit starts from it, so the model's state is the library's own.)"""
+    """Fit ``model`` by MAP; True when the optimiser reports convergence. pymc-marketing's own
+    MAP fit does not report it, so PyMC's ``find_MAP`` runs here with ``return_raw`` and its
+    point becomes the model's fit result (the library's public setter: one MAP for each
+    model, where fitting again from the point would compile the model's functions twice)."""
+    import arviz as az
     import pymc as pm
 
     model.build_model(data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         point, raw = pm.find_MAP(model=model.model, return_raw=True, progressbar=False)
-        model.fit(method="map", progressbar=False, start=point)  # built above: no second build
+    names = [v.name for v in (*model.model.free_RVs, *model.model.deterministics) if v.name in point]
+    posterior = {name: np.asarray(point[name])[None, None, ...] for name in names}  # one chain, one draw
+    model.fit_result = az.from_dict(posterior=posterior)
     return bool(getattr(raw, "success", True))
 
 
