@@ -26,14 +26,23 @@ from bench.measure import run_measured
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
-MEASURES = ("raw_scan", "floor", "dbt_run", "dbt_build", "baseline")
+MEASURES = ("raw_scan", "floor", "dbt_run", "dbt_build", "dbt_build_core", "baseline")
 LABELS = {
     "raw_scan": "raw scan",
     "floor": "floor",
     "dbt_run": "dbt run",
     "dbt_build": "dbt build",
+    "dbt_build_core": "dbt build without value and history",
     "baseline": "baseline",
 }
+# Issue #12's addition (customer value, churn risk, segment history): the core build excludes
+# these nodes and everything downstream of them, so that dbt build / core build is its cost.
+VALUE_AND_HISTORY_NODES = (
+    "fit_customer_value+",
+    "int_online_retail_purchase_days+",
+    "int_online_retail_customer_periods+",
+    "customer_segment_history+",
+)
 TABLE_COLUMNS = ("lines", "measure", "wall s", "peak RSS MB", "CPU s", "runs", "note")
 RATIO_COLUMNS = (
     "lines",
@@ -43,6 +52,7 @@ RATIO_COLUMNS = (
     "dbt build / raw scan",
     "baseline / dbt run",
     "baseline / dbt build",
+    "dbt build / dbt build core",
 )
 CUSTOMERS_TABLE = "marts.online_retail_customers"
 # The floor re-derives the project's cleaning; the two customer counts must agree within this
@@ -278,10 +288,18 @@ def tail(path: Path, lines: int = 25) -> str:
         return ""
 
 
-def measure_dbt(config: Config, project: Project, command: str, input_path: Path, scratch: Path) -> dict:
-    """``dbt run`` or ``dbt build`` into a fresh warehouse. Untimed preparation: ``dbt seed``
-    (run needs the seeds) or ``dbt parse`` (build), with the same target path, so that the timed
-    command reuses the parsed manifest and measures execution, not parsing."""
+def measure_dbt(
+    config: Config,
+    project: Project,
+    command: str,
+    input_path: Path,
+    scratch: Path,
+    exclude: tuple[str, ...] = (),
+) -> dict:
+    """``dbt run`` or ``dbt build`` (without the ``exclude`` nodes) into a fresh warehouse.
+    Untimed preparation: ``dbt seed`` (run needs the seeds) or ``dbt parse`` (build), with the
+    same target path, so that the timed command reuses the parsed manifest and measures
+    execution, not parsing."""
     run_dir = Path(tempfile.mkdtemp(prefix=f"{command}-", dir=scratch))
     warehouse = run_dir / "warehouse.duckdb"
     env = project_env(
@@ -297,7 +315,10 @@ def measure_dbt(config: Config, project: Project, command: str, input_path: Path
     prep_m = run_measured([dbt, *prep, *common], env=env, cwd=project.path, stdout_path=run_dir / "prep.log")
     if not prep_m.ok:
         raise RuntimeError(f"dbt {prep[0]} failed:\n{tail(run_dir / 'prep.log')}")
-    m = run_measured([dbt, command, *common], env=env, cwd=project.path, stdout_path=run_dir / "dbt.log")
+    selection = ["--exclude", *exclude] if exclude else []
+    m = run_measured(
+        [dbt, command, *common, *selection], env=env, cwd=project.path, stdout_path=run_dir / "dbt.log"
+    )
     result = m.to_dict() | {"prep": prep[0], "prep_wall_s": round(prep_m.wall_s, 3)}
     if m.ok:
         result["customers"] = count_customers(warehouse)
@@ -504,6 +525,14 @@ def targets_table(results: dict) -> str:
                 factor = build / ten_build
                 met = "yes" if factor <= 12 else "no"
                 rows.append(f"| 100M: time(100M) <= 12x time(10M) (dbt build) | {factor:.2f}x | {met} |")
+    if ten:
+        build, core = _ok_wall(ten, "dbt_build"), _ok_wall(ten, "dbt_build_core")
+        if build and core:
+            extra = build / core - 1
+            rows.append(
+                f"| 10M: customer value and history add <= 25 % to dbt build (#12) | {100 * extra:+.0f} % "
+                f"({build:.0f} s against {core:.0f} s) | {'yes' if extra <= 0.25 else 'no'} |"
+            )
     if len(rows) == 2:
         rows.append("| (measured at 10M and 100M only) | | |")
     return "\n".join(rows)
@@ -810,6 +839,10 @@ def run_benchmark(config: Config) -> dict:
                             scratch,
                             limit_s=config.baseline_limit_s,
                             memory_cap_mb=config.baseline_memory_cap_mb,
+                        )
+                    elif measure == "dbt_build_core":
+                        r = measure_dbt(
+                            config, project, "build", input_path, scratch, exclude=VALUE_AND_HISTORY_NODES
                         )
                     else:
                         r = measure_dbt(config, project, measure.removeprefix("dbt_"), input_path, scratch)

@@ -81,3 +81,21 @@ def test_build_ends_with_where_the_outputs_are():
     assert lines[2].startswith("Segment report: target/segment_report.html ") and "w/campaigns/" in lines[2]
     for line in lines:
         assert "open" in line
+
+
+def test_a_full_disk_names_the_folders_the_build_writes_to(monkeypatch):
+    monkeypatch.setenv("CUSTSEG_DUCKDB_TEMP_DIR", "/big/spill")
+    monkeypatch.delenv("CUSTSEG_DUCKDB_PATH", raising=False)
+    full = 'IO Error: Could not write file "/big/spill/duckdb_temp_block-4.block": No space left on device'
+    log = [
+        event("LogModelResult", "7 of 473 ERROR creating sql table model marts.x", level="error",
+              execution_time=3.0, status="error"),
+        event("RunResultError", full, level="error"),
+        event("RunResultError", full, level="error"),
+    ]  # fmt: skip
+    lines = list(progress.summarise(log, "build", started=0.0))
+    hints = [line for line in lines if "the disk is full" in line]
+    assert len(hints) == 1
+    assert "/big/spill (CUSTSEG_DUCKDB_TEMP_DIR)" in hints[0]
+    assert "warehouse/build.duckdb (CUSTSEG_DUCKDB_PATH)" in hints[0]
+    assert any(full in line for line in lines)  # DuckDB's own message stays

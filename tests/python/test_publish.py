@@ -4,6 +4,7 @@ rebuild; and a build or publish killed at any moment leaves the last serving fil
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import os
@@ -22,6 +23,7 @@ import duckdb
 import pytest
 from conftest import PROJECT_ROOT, copy_of, dbt_executable, invoke_dbt
 
+from custseg.tools import publish as publish_module
 from custseg.tools.publish import DEFAULT_STORAGE_VERSION, PublishSettings, publish
 
 # The oldest DuckDB release the serving file's storage version (v1.0.0) promises.
@@ -236,6 +238,20 @@ def test_cli_reports_a_missing_or_unfinished_build_without_a_traceback(tmp_path:
         assert "Traceback" not in completed.stderr
     assert not serving.exists()
     assert not parquet_dir.exists()
+
+
+def test_cli_names_the_folders_when_the_disk_is_full(tmp_path: Path, monkeypatch, capsys) -> None:
+    def no_space(settings):
+        raise OSError(errno.ENOSPC, "No space left on device", str(settings.serving) + ".tmp")
+
+    monkeypatch.setattr(publish_module, "publish", no_space)
+    serving, parquet_dir = tmp_path / "serving.duckdb", tmp_path / "parquet"
+    status = publish_module.main(["--serving", str(serving), "--parquet-dir", str(parquet_dir)])
+    error = capsys.readouterr().err
+    assert status == 1
+    assert f"the serving file ({serving}, CUSTSEG_SERVING_PATH)" in error
+    assert f"the Parquet set ({parquet_dir}, CUSTSEG_PARQUET_DIR)" in error
+    assert "CUSTSEG_CAMPAIGN_DIR" in error and "Traceback" not in error
 
 
 def test_publish_api_swaps_a_plain_parquet_folder_for_the_new_set(

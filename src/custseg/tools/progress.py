@@ -63,10 +63,26 @@ def _status(event: dict) -> str:
     return str(status).lower().split(" ")[0]
 
 
+def disk_full_hint(command: str) -> str:
+    """Where a build writes: the build file and DuckDB's spill folder, with their settings."""
+    build = os.environ.get("CUSTSEG_DUCKDB_PATH") or "warehouse/build.duckdb"
+    spill = os.environ.get("CUSTSEG_DUCKDB_TEMP_DIR") or "warehouse/tmp"
+    return (
+        f"dbt {command}: the disk is full: the build writes {build} (CUSTSEG_DUCKDB_PATH) and DuckDB "
+        f"spills to {spill} (CUSTSEG_DUCKDB_TEMP_DIR); free space there or point these settings at a "
+        "larger disk (the published serving file is not touched)"
+    )
+
+
 def summarise(lines: Iterable[str], command: str, started: float) -> Iterator[str]:
-    """The lines to print for dbt's JSON log lines (non-JSON lines pass through)."""
+    """The lines to print for dbt's JSON log lines (non-JSON lines pass through); a full disk
+    gets one line naming the folders the build writes to."""
+    told_disk_full = False
     for raw in lines:
         line = raw.rstrip("\n")
+        if not told_disk_full and "no space left on device" in line.lower():
+            told_disk_full = True
+            yield disk_full_hint(command)
         try:
             event = json.loads(line)
             info = event["info"]

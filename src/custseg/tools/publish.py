@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import fcntl
 import os
 import secrets
@@ -561,6 +562,13 @@ def parse_args(argv: Sequence[str] | None, defaults: PublishSettings) -> tuple[P
     return settings, args.verbose
 
 
+def disk_full(error: BaseException) -> bool:
+    """Whether ``error`` is a full disk (an OSError ENOSPC, or DuckDB's message for one)."""
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return True
+    return "no space left on device" in str(error).lower()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point: publish and print what was published."""
     settings, verbose = parse_args(argv, PublishSettings.from_env())
@@ -568,6 +576,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = publish(settings)
     except (PublishError, duckdb.Error, OSError) as error:
         print(f"publish: error: {error}", file=sys.stderr)
+        if disk_full(error):
+            print(
+                f"publish: the disk is full: the serving file ({settings.serving}, CUSTSEG_SERVING_PATH), "
+                f"the Parquet set ({settings.parquet_dir}, CUSTSEG_PARQUET_DIR) and the campaign lists "
+                f"({settings.campaigns}, CUSTSEG_CAMPAIGN_DIR) are written beside the last published "
+                "ones, which stay as they were: free space there or point these settings at a larger disk",
+                file=sys.stderr,
+            )
         return 1
     print(format_result(result, verbose=verbose))
     return 0
