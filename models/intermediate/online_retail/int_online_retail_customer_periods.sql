@@ -7,11 +7,10 @@
     period, or the as-of date for the last one; lines dated after an as-of date set by var
     count from it, as the customer marts count every line). Summing a customer’s rows up to a point gives
     the aggregates as of that point: one pass over the lines serves every point
-    (int_online_retail_customer_history).
+    (int_online_retail_customer_history), and over all periods the category mix.
 #}
-{# Not on Spark: the segment history’s input (DuckDB only, like it). #}
-{# Customer-period grain, summed once per as-of point: a table. #}
-{{ config(materialized='table', enabled=target.type != 'spark') }}
+{# Customer-period grain, read by the category mix and the segment history: a table. #}
+{{ config(materialized='table') }}
 
 {%- set period = var('segment_history_period') %}
 {%- set categories = var('online_retail_product_categories') %}

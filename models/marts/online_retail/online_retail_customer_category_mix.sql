@@ -6,47 +6,17 @@
 
 with
 
-purchases as (
-
-    select
-        customer_id,
-        stock_code,
-        line_amount_gbp
-    from {{ ref('int_transaction_lines_classified') }}
-    where is_purchase_line
-
-),
-
-{# The customers of the customer mart (others have no purchase that counts). #}
-customers as (
-
-    select customer_id
-    from {{ ref('int_online_retail_customers_aggregated') }}
-
-),
-
-products as (
-
-    select
-        stock_code,
-        category
-    from {{ ref('int_products_categorised') }}
-
-),
-
+{# From the customers’ period rows: one pass over the lines, shared with the segment history. #}
 category_sales as (
 
     select
-        purchases.customer_id,
+        customer_id,
         {%- for category in var('online_retail_product_categories') %}
-            sum(case when products.category = '{{ category }}' then purchases.line_amount_gbp else 0 end)
-                as {{ category }}_sales_gbp,
+            sum({{ category }}_sales_gbp) as {{ category }}_sales_gbp,
         {%- endfor %}
-        sum(purchases.line_amount_gbp) as sales_gbp
-    from purchases
-    inner join products
-        on purchases.stock_code = products.stock_code
-    group by purchases.customer_id
+        sum(gross_sales_gbp) as sales_gbp
+    from {{ ref('int_online_retail_customer_periods') }}
+    group by customer_id
 
 ),
 
@@ -56,8 +26,6 @@ final as (
         category_sales.customer_id,
         {{ share_columns(var('online_retail_product_categories'), 'category_sales.sales_gbp', '_sales_gbp') }}
     from category_sales
-    inner join customers
-        on category_sales.customer_id = customers.customer_id
 
 )
 

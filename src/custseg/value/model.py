@@ -58,7 +58,7 @@ class ValueSettings:
     # The parameters are fitted on at most this many customers (a fixed pseudo-random sample
     # above it), and every customer is predicted: four parameters need no more, and the fit's
     # cost stays flat at any size.
-    fit_max_customers: int = 50_000
+    fit_max_customers: int = 20_000
 
     def __post_init__(self) -> None:
         if self.transaction_model not in TRANSACTION_MODELS:
