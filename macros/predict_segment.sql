@@ -340,11 +340,14 @@
                 and model_features.feature = present.feature
     ),
 
-    {# One vector per customer in feature order, as the model's lists are. #}
+    {# One vector per customer in feature order, as the model's lists are (one value per feature, or stop). #}
     vectors as (
         select
             {{ id_column }},
-            list(z order by feature) as z
+            case
+                when count(*) = (select count(*) from model_features) then list(z order by feature)
+                else error('predict_segment: a customer has more than one value for a feature: ' || {{ id_column }})
+            end as z
         from (
             select * from present
             union all

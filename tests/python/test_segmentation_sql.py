@@ -141,3 +141,12 @@ def test_the_comparison_fails_when_a_centre_moves(compiled) -> None:
     sql = sql_scores(compiled, "plain")
     python = fit.predict(frame)
     assert (sql["segment_id"].to_numpy() != python["segment_id"].to_numpy()).any()
+
+
+def test_a_customer_twice_in_the_features_stops_the_scoring(compiled) -> None:
+    frame = dirty_frame()
+    with pytest.warns(SegmentationWarning):
+        fit = fit_segmentation(frame, settings(), source="synthetic")
+    load_model(compiled["warehouse"], fit, pd.concat([frame, frame.head(1)]), None)
+    with pytest.raises(duckdb.Error, match="more than one value for a feature"):
+        sql_scores(compiled, "plain")
