@@ -4,7 +4,7 @@ in it. One row per source and fit (full_history, holdout) with the summary and t
 per-customer results as nested columns, which SQL models unnest (customer_value,
 customer_value_models, customer_value_evaluation, customer_value_holdout_customers)."""
 
-from custseg.integration.value_models import fit_value_sources
+from custseg.integration.value_models import fit_value_sources_in_worker
 
 
 def model(dbt, session):
@@ -16,7 +16,7 @@ def model(dbt, session):
     holdout_days = int(dbt.config.meta_get("holdout_days"))
     inputs = dbt.ref("customer_value_inputs")
     calibration = dbt.ref("customer_value_calibration_inputs")
-    return fit_value_sources(
+    return fit_value_sources_in_worker(
         settings,
         inputs,
         sources,

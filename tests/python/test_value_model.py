@@ -142,3 +142,15 @@ def test_settings_read_dbt_vars_and_name_bad_keys() -> None:
     with pytest.raises(ValueError, match="transaction_model"):
         ValueSettings.from_mapping({"transaction_model": "lifetimes"})
     assert math.isclose(ValueSettings().monthly_discount_rate, 0.01)
+
+
+def test_the_worker_process_returns_the_in_process_fit_and_its_errors(population) -> None:
+    from custseg.integration.value_models import fit_value_sources, fit_value_sources_in_worker
+
+    inputs, _ = population
+    frame = inputs.head(400).assign(source="online_retail")
+    here = fit_value_sources({}, frame, ["online_retail", "smartcart"])
+    there = fit_value_sources_in_worker({}, frame, ["online_retail", "smartcart"])
+    assert there.equals(here) and there.num_rows == 2
+    with pytest.raises(ValueInputError, match="recency after T"):
+        fit_value_sources_in_worker({}, frame.assign(recency=frame["T"] + 1))
