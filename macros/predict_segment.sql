@@ -125,16 +125,26 @@
 
     {{ segment_distances(features_relation, id_column, with_items=item_relation is not none or item_scores is not none) }},
 
+    {# Every segment once per customer: a segment next to itself is a customer scored twice. #}
     ranked as (
         select
             {{ id_column }},
             segment_id,
             model_version,
             distance_to_centroid,
-            row_number() over (
-                partition by {{ id_column }} order by distance_to_centroid asc, segment_id asc
-            ) as distance_rank
-        from distances
+            distance_rank
+        from (
+            select
+                {{ id_column }},
+                segment_id,
+                model_version,
+                distance_to_centroid,
+                row_number() over by_distance as distance_rank,
+                coalesce(segment_id = lag(segment_id) over by_distance, false) as is_repeated
+            from distances
+            window by_distance as (partition by {{ id_column }} order by distance_to_centroid asc, segment_id asc)
+        ) as ordered
+        where {{ fail_if('is_repeated', "'predict_segment: a customer has more than one value for a feature: ' || " ~ id_column) }}
     )
 
     {% if all_distances %}
@@ -264,7 +274,7 @@
 {#
     DuckDB: the same arithmetic on vectors, one row per customer, without a row per customer
     and feature: the model as lists in feature order; each customer's value columns as one
-    list (in the relation's column order) and item scores as a map; z by each model
+    list (in the relation's column order) and item scores as lists; z by each model
     feature's position among the columns; then the coordinates (dot products with the
     loadings) and the distance to every centre (list_distance), each added in a fixed order.
 #}
@@ -328,25 +338,17 @@
         ) as value_columns
     ),
 
+    {# A customer twice in the features stops the scoring in `ranked`. #}
     customer_values as (
         select
             {{ id_column }},
-            case
-                when count(*) = 1 then any_value(value_list)
-                else error('predict_segment: a customer has more than one value for a feature: ' || {{ id_column }})
-            end as value_list
+            [*columns(* exclude ({{ id_column }}))] as value_list
         from (
             select
                 {{ id_column }},
-                [*columns(* exclude ({{ id_column }}))] as value_list
-            from (
-                select
-                    {{ id_column }},
-                    try_cast(columns(* exclude ({{ id_column }})) as double)
-                from {{ features_relation }}
-            ) as numbers
-        ) as listed
-        group by {{ id_column }}
+                try_cast(columns(* exclude ({{ id_column }})) as double)
+            from {{ features_relation }}
+        ) as numbers
     ),
 
     {% if with_items %}
@@ -354,11 +356,18 @@
         select
             {{ id_column }},
             case
-                when count(*) = count(distinct feature) then map(list(feature), list(value))
+                when len(list_distinct(features)) = len(features) then features
                 else error('predict_segment: a customer has more than one value for a feature: ' || {{ id_column }})
-            end as item_map
-        from item_scores
-        group by {{ id_column }}
+            end as features,
+            item_values
+        from (
+            select
+                {{ id_column }},
+                list(feature) as features,
+                list(value) as item_values
+            from item_scores
+            group by {{ id_column }}
+        ) as listed
     ),
     {% endif %}
 
@@ -367,10 +376,11 @@
         select
             customer_values.{{ id_column }},
             list_transform(
-                model_lists.features,
-                lambda feature, k: {{ _scaled(
+                range(1, len(model_lists.features) + 1),
+                lambda k: {{ _scaled(
                     "coalesce(customer_values.value_list[feature_positions.positions[k]], "
-                    ~ ("map_extract_value(customer_items.item_map, feature)" if with_items else "null") ~ ")",
+                    ~ ("customer_items.item_values[list_position(customer_items.features, model_lists.features[k])]"
+                       if with_items else "null") ~ ")",
                     "model_lists.transforms[k]",
                     "model_lists.fill_values[k]",
                     "model_lists.centers[k]",

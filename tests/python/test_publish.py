@@ -24,7 +24,13 @@ import pytest
 from conftest import PROJECT_ROOT, copy_of, dbt_executable, invoke_dbt
 
 from custseg.tools import publish as publish_module
-from custseg.tools.publish import DEFAULT_STORAGE_VERSION, PublishSettings, publish
+from custseg.tools.publish import (
+    DEFAULT_STORAGE_VERSION,
+    PublishSettings,
+    current_release,
+    publish,
+    releases,
+)
 
 # The oldest DuckDB release the serving file's storage version (v1.0.0) promises.
 OLD_DUCKDB_VERSION = "1.0.0"
@@ -133,6 +139,7 @@ def test_serving_file_has_every_build_table_with_the_same_rows(published: Publis
     views = query(published.serving, "select schema_name, view_name from duckdb_views() where not internal")
     assert {schema for schema, _ in views} == {"main"}
     assert defaults == {name.replace("marts.", "main.", 1): rows for name, rows in marts.items()}
+    assert_one_release(published)
 
 
 def test_bi_queries_need_no_schema_prefix(published: Published) -> None:
@@ -465,10 +472,22 @@ def pipeline_env(published: Published) -> dict[str, str]:
 
 
 def assert_serving_intact(published: Published, serving_hash: str, parquet: dict[str, str]) -> None:
-    """The serving file is byte for byte the last good one and answers a query; Parquet too."""
+    """The serving file is byte for byte the last good one and answers a query; Parquet and
+    the campaign lists come from the same release."""
     assert file_hash(published.serving) == serving_hash
     assert query(published.serving, SEGMENTS_QUERY)[0][0] > 0
     assert parquet_state(published.parquet_dir) == parquet
+    assert_one_release(published)
+
+
+def assert_one_release(published: Published) -> Path:
+    """The serving file, the Parquet set and the campaign lists are all in the current release."""
+    release = current_release(published.serving).resolve()
+    campaigns = published.parquet_dir.with_name("campaigns")
+    assert published.serving.resolve().parent == release
+    assert published.parquet_dir.resolve() == release / "parquet"
+    assert campaigns.resolve() == release / "campaigns" and (campaigns / "index.csv").is_file()
+    return release
 
 
 @pytest.mark.parametrize(
@@ -498,16 +517,17 @@ import os, sys, time
 from pathlib import Path
 from custseg.tools import publish
 
-serving = Path(sys.argv[1]).resolve()
+serving = Path(sys.argv[1]).absolute()
 real_replace = os.replace
 
-def pause_before_serving_rename(source, target):
-    if Path(target).resolve() == serving:
-        print("PAUSED", source, flush=True)
+def pause_before_the_current_rename(source, target):
+    if Path(target).absolute() == publish.current_link(serving):
+        release = Path(source).parent / os.readlink(source)
+        print("PAUSED", release / serving.name, flush=True)
         time.sleep(600)
     real_replace(source, target)
 
-os.replace = pause_before_serving_rename
+os.replace = pause_before_the_current_rename
 sys.exit(publish.main(sys.argv[2:]))
 """
 
@@ -531,13 +551,14 @@ def test_killing_publish_while_it_writes_keeps_the_last_serving_file(published: 
     republished = run_publish(*published_args(published))
     assert republished.returncode == 0, republished.stderr
     assert leftovers(folder) == []
-    # The current Parquet set and the one before it (for readers that were listing it) remain.
-    assert len(list(folder.glob(".parquet.v-*"))) == 2
+    # The current release and the one before it (for readers that have it open) remain.
+    assert len(releases(published.serving)) == 2
     assert query(published.serving, SEGMENTS_QUERY) == query(published.build, SEGMENTS_QUERY)
 
 
 def test_killing_publish_between_copy_and_rename_keeps_the_last_serving_file(published: Published) -> None:
-    """The new file is complete, the rename has not happened: a kill then changes nothing."""
+    """The new release is complete, the one rename has not happened: a kill then changes nothing
+    (serving file, Parquet and campaign lists)."""
     folder = published.serving.parent
     serving_hash, parquet = file_hash(published.serving), parquet_state(published.parquet_dir)
     process = subprocess.Popen(
@@ -560,8 +581,56 @@ def test_killing_publish_between_copy_and_rename_keeps_the_last_serving_file(pub
     republished = run_publish(*published_args(published))
     assert republished.returncode == 0, republished.stderr
     assert leftovers(folder) == []
-    # The current Parquet set and the one before it (for readers that were listing it) remain.
-    assert len(list(folder.glob(".parquet.v-*"))) == 2
+    # The current release and the one before it (for readers that have it open) remain; the
+    # release of the killed publish, never current, is gone.
+    assert len(releases(published.serving)) == 2
+    assert not copied.exists()
+
+
+def test_rollback_brings_back_the_release_before_for_all_three(published: Published, tmp_path: Path) -> None:
+    """Two publishes of different builds; --rollback makes the first current again, serving file,
+    Parquet and campaign lists together; with one release there is nothing to roll back to."""
+    serving, parquet_dir = tmp_path / "serving.duckdb", tmp_path / "parquet"
+    other = tmp_path / "other.duckdb"
+    shutil.copyfile(published.build, other)
+    with duckdb.connect(str(other)) as connection:
+        connection.execute("delete from marts.customer_segments where source = 'smartcart'")
+    args = ["--serving", str(serving), "--parquet-dir", str(parquet_dir)]
+    first = run_publish("--build", published.build, *args)
+    assert first.returncode == 0, first.stderr
+    lone = run_publish("--rollback", *args)
+    assert lone.returncode == 1 and "no release before" in lone.stderr and "Traceback" not in lone.stderr
+    before = (file_hash(serving), parquet_state(parquet_dir), file_hash(tmp_path / "campaigns" / "index.csv"))
+    second = run_publish("--build", other, *args)
+    assert second.returncode == 0, second.stderr
+    assert query(serving, SMARTCART_SEGMENTS_QUERY) == [(0,)]
+    rolled = run_publish("--rollback", *args)
+    assert rolled.returncode == 0, rolled.stderr
+    assert "rolled back" in rolled.stdout
+    after = (file_hash(serving), parquet_state(parquet_dir), file_hash(tmp_path / "campaigns" / "index.csv"))
+    assert after == before
+    assert query(serving, SMARTCART_SEGMENTS_QUERY) == query(published.build, SMARTCART_SEGMENTS_QUERY)
+
+
+def test_the_first_publish_over_the_earlier_layout_links_its_paths(published: Published, tmp_path: Path) -> None:
+    """A plain serving file and Parquet/campaign links to version folders (the layout before
+    releases) become links into the current release; the version folders go."""
+    serving, parquet_dir, campaigns = tmp_path / "serving.duckdb", tmp_path / "parquet", tmp_path / "campaigns"
+    shutil.copyfile(published.build, serving)
+    for path in (parquet_dir, campaigns):
+        version = path.with_name(f".{path.name}.v-20260101T000000-abcd")
+        version.mkdir()
+        (version / "stale.parquet").write_bytes(b"old")
+        os.symlink(version.name, path)
+    settings = PublishSettings(published.build, serving, parquet_dir)
+    result = publish(settings)
+    release = current_release(serving).resolve()
+    assert result.release.resolve() == release
+    assert serving.is_symlink() and serving.resolve() == release / "serving.duckdb"
+    assert parquet_dir.resolve() == release / "parquet" and campaigns.resolve() == release / "campaigns"
+    assert not list(tmp_path.glob(".*.v-*")) and leftovers(tmp_path) == []
+    assert "stale.parquet" not in {file.name for file in parquet_dir.iterdir()}
+    assert query(serving, SEGMENTS_QUERY) == query(published.build, SEGMENTS_QUERY)
 
 
 def test_parquet_files_do_not_depend_on_the_order_rows_were_built_in(published: Published, tmp_path) -> None:

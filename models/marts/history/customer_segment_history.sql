@@ -44,33 +44,32 @@ item_model as (
     are the scores predict_segment computes from the items at once (the same arithmetic, in
     exact sums). One row per customer, item and period, not per point.
 #}
-item_values as (
-
-    select
-        item_periods.customer_id,
-        item_periods.stock_code,
-        item_periods.counts_from,
-        {{ item_pattern_value('sum(item_periods.purchase_lines) over item_so_far') }} as item_value
-    from {{ ref('int_online_retail_customer_item_periods') }} as item_periods
-    where item_periods.stock_code in (select item_model.item from item_model)
-    window item_so_far as (
-        partition by item_periods.customer_id, item_periods.stock_code
-        order by item_periods.counts_from
-        rows between unbounded preceding and current row
-    )
-
-),
-
+{# Bought up to a period: the lines so far and before it (so far less the period's own). #}
 item_changes as (
 
     select
         customer_id,
         stock_code,
         counts_from,
-        item_value - coalesce(lag(item_value) over item_before, 0) as value_change,
-        item_value * item_value - coalesce(lag(item_value * item_value) over item_before, 0) as squared_change
-    from item_values
-    window item_before as (partition by customer_id, stock_code order by counts_from)
+        {{ item_pattern_value('lines_so_far') }} - {{ item_pattern_value('lines_so_far - purchase_lines') }}
+            as value_change,
+        {{ item_pattern_value('lines_so_far') }} * {{ item_pattern_value('lines_so_far') }}
+        - {{ item_pattern_value('lines_so_far - purchase_lines') }}
+        * {{ item_pattern_value('lines_so_far - purchase_lines') }} as squared_change
+    from (
+        select
+            item_periods.customer_id,
+            item_periods.stock_code,
+            item_periods.counts_from,
+            item_periods.purchase_lines,
+            sum(item_periods.purchase_lines) over (
+                partition by item_periods.customer_id, item_periods.stock_code
+                order by item_periods.counts_from
+                rows between unbounded preceding and current row
+            ) as lines_so_far
+        from {{ ref('int_online_retail_customer_item_periods') }} as item_periods
+        where item_periods.stock_code in (select item_model.item from item_model)
+    ) as item_lines
 
 ),
 

@@ -1,40 +1,48 @@
-"""Publish a finished dbt build as the serving warehouse file and a Parquet set of the marts.
+"""Publish a finished dbt build as one release: the serving warehouse file, a Parquet set of
+the marts and the campaign lists.
 
 Why: dbt writes its own file (``CUSTSEG_DUCKDB_PATH``, default ``warehouse/build.duckdb``);
 BI clients and notebooks read another one, the serving file (``CUSTSEG_SERVING_PATH``,
 default ``warehouse/serving.duckdb``), opened read-only. So a reader holding the serving file
 open never blocks a build, and a build that fails or is killed never touches what readers
 see: this step runs only after a successful ``dbt build`` (``scripts/build.sh``), and it
-swaps the new result in atomically.
+swaps the new release in atomically.
+
+One unit: a publish writes a release, a folder holding the serving file, the Parquet set and
+the campaign lists of one build, under ``.<serving name>.releases/`` beside the serving file.
+The serving path, the Parquet path and the campaign path are symbolic links through one link,
+``.<serving name>.current``, to the current release; making a release current is one
+``os.replace`` of that link, after every file of the release is flushed to disk. So a reader
+sees the three from one build at every moment, and a publish killed at any point leaves the
+last release current. ``--rollback`` makes the release before it current again, in the same
+one rename (``scripts/build.sh`` rolls back when a step after the publish fails). The
+release that was current before a publish is kept (readers may have it open), older ones
+are removed. The first publish over the earlier layout (a plain serving file, Parquet and
+campaign links to version folders) links those three paths after its rename, once.
 
 How, for the serving file: every schema of the build file is copied with ``COPY FROM
-DATABASE`` into a temporary file in the serving file's folder, written in an older DuckDB
-storage version (``CUSTSEG_SERVING_STORAGE_VERSION``, default ``v1.0.0``: DuckDB 0.10 and
-every 1.x release and later read it) so that readers on older DuckDB releases can open it.
-Tables keep their not-null and check constraints and their table and column comments
-(dbt's persist_docs); primary keys, enforced by the build, are left out of the copy, because
-DuckDB 1.0 cannot open a file whose tables carry them in that storage version.
-Views are published as tables, with their comments: the serving file then depends on no
-raw file or SQL function of the build, and old releases never bind newer view SQL. Row
-counts are checked table by table, then the file is flushed to disk and ``os.replace``-d
-onto the serving path. Readers that still have the old file open keep reading the old
-version (on Linux the replaced file lives on until its last reader closes it); a reader
-that reconnects sees the new one.
+DATABASE`` into the release, written in an older DuckDB storage version
+(``CUSTSEG_SERVING_STORAGE_VERSION``, default ``v1.0.0``: DuckDB 0.10 and every 1.x release
+and later read it) so that readers on older DuckDB releases can open it. Tables keep their
+not-null and check constraints and their table and column comments (dbt's persist_docs);
+primary keys, enforced by the build, are left out of the copy, because DuckDB 1.0 cannot
+open a file whose tables carry them in that storage version. Views are published as tables,
+with their comments: the serving file then depends on no raw file or SQL function of the
+build, and old releases never bind newer view SQL. Row counts are checked table by table.
+Readers that still have the old file open keep reading the old version; a reader that
+reconnects sees the new one.
 
 Every table of schema ``marts`` is also a view of the same name in the serving file's
 default schema ``main`` (with the table's comments), so a BI tool that opens the file can
 ``select * from segment_profiles`` without a schema prefix. The views are plain
 ``select * from marts.<table>``, which every DuckDB release from 1.0 reads.
 
-How, for Parquet: every table of schema ``marts`` is written as ``<table>.parquet`` into a
-new version folder beside ``CUSTSEG_PARQUET_DIR`` (default ``warehouse/parquet``), with the
-table's and columns' descriptions as Parquet metadata (:mod:`custseg.tools.parquet`), and the
-Parquet path, a symbolic link to the current version folder, is swapped onto the new folder
-with ``os.replace``. A reader opening files through the path always sees one complete set;
-the previous set is kept until the next publish, for readers that listed its files just
-before the swap. The campaign lists (:mod:`custseg.tools.campaigns`, one CSV and one Parquet
-file per segment) are written and swapped in the same way at ``CUSTSEG_CAMPAIGN_DIR``
-(default ``warehouse/campaigns``).
+How, for Parquet: every table of schema ``marts`` is written as ``<table>.parquet`` into the
+release's ``parquet/`` (the path ``CUSTSEG_PARQUET_DIR``, default ``warehouse/parquet``, links
+there), with the table's and columns' descriptions as Parquet metadata
+(:mod:`custseg.tools.parquet`), rows sorted so identical builds write identical bytes. The
+campaign lists (:mod:`custseg.tools.campaigns`, one CSV and one Parquet file per segment) go
+to the release's ``campaigns/`` (``CUSTSEG_CAMPAIGN_DIR``, default ``warehouse/campaigns``).
 
 A publish that is killed leaves temporary files (``.<name>.tmp-*``) behind and the
 published files untouched; the next publish removes the leftovers. Publishes of the same
@@ -75,6 +83,9 @@ DEFAULT_SCHEMA = "main"
 
 BUILD_ALIAS = "build"
 SERVING_ALIAS = "serving_tmp"
+# A release's folders beside its serving file.
+RELEASE_PARQUET = "parquet"
+RELEASE_CAMPAIGNS = "campaigns"
 
 
 class PublishError(Exception):
@@ -149,6 +160,7 @@ class PublishResult:
     campaign_lists: tuple[CampaignList, ...]
     default_schema_views: int
     seconds: float
+    release: Path
 
 
 def quote_identifier(name: str) -> str:
@@ -172,7 +184,8 @@ def new_temp_path(path: Path) -> Path:
 
 
 def publish(settings: PublishSettings) -> PublishResult:
-    """Publish the build file as the serving file and the marts as Parquet, atomically each."""
+    """Publish the build file as one release (the serving file, the marts as Parquet and the
+    campaign lists) and make it the current one in one rename."""
     started = time.monotonic()
     build = settings.build
     if not build.is_file():
@@ -184,25 +197,20 @@ def publish(settings: PublishSettings) -> PublishResult:
         folder.mkdir(parents=True, exist_ok=True)
     with publish_lock(settings.serving):
         remove_leftovers(settings.serving, settings.parquet_dir, campaigns)
-        serving_tmp = new_temp_path(settings.serving)
-        parquet_tmp = new_temp_path(settings.parquet_dir)
-        campaigns_tmp = new_temp_path(campaigns)
+        staging = new_temp_path(settings.serving)
         try:
+            staging.mkdir()
             with open_build(build) as connection:
                 relations = list_relations(connection)
                 tables, views = write_serving_copy(
-                    connection, relations, serving_tmp, settings.storage_version
+                    connection, relations, staging / settings.serving.name, settings.storage_version
                 )
-                parquet_files = write_parquet_set(connection, relations, parquet_tmp)
-                campaign_lists = write_campaigns(connection, build, campaigns_tmp)
-            swap_in_file(serving_tmp, settings.serving)
-            swap_in_folder(parquet_tmp, settings.parquet_dir)
-            swap_in_folder(campaigns_tmp, campaigns)
+                parquet_files = write_parquet_set(connection, relations, staging / RELEASE_PARQUET)
+                campaign_lists = write_campaigns(connection, build, staging / RELEASE_CAMPAIGNS)
+            fsync_tree(staging)
+            release = make_current(settings, staging)
         finally:
-            remove_path(serving_tmp)
-            remove_path(serving_tmp.with_name(serving_tmp.name + ".wal"))
-            remove_path(parquet_tmp)
-            remove_path(campaigns_tmp)
+            remove_path(staging)
     return PublishResult(
         serving=settings.serving,
         storage_version=settings.storage_version,
@@ -213,7 +221,115 @@ def publish(settings: PublishSettings) -> PublishResult:
         campaign_lists=campaign_lists,
         default_schema_views=views,
         seconds=time.monotonic() - started,
+        release=release,
     )
+
+
+def rollback(settings: PublishSettings) -> Path:
+    """Make the release published before the current one current again (one rename); the
+    release rolled back from stays until the next publish. Returns the release now current."""
+    with publish_lock(settings.serving):
+        current = current_release(settings.serving)
+        if current is None:
+            raise PublishError(f"nothing is published at {settings.serving}: nothing to roll back")
+        earlier = [release for release in releases(settings.serving) if release.name < current.name]
+        if not earlier:
+            raise PublishError(f"{settings.serving}: no release before {current.name} to roll back to")
+        point_current(settings.serving, earlier[-1])
+        return earlier[-1]
+
+
+def releases_folder(serving: Path) -> Path:
+    """The folder of the releases, beside the serving file."""
+    return serving.with_name(f".{serving.name}.releases")
+
+
+def current_link(serving: Path) -> Path:
+    """The link to the current release: the one path a publish or a rollback renames."""
+    return serving.with_name(f".{serving.name}.current")
+
+
+def releases(serving: Path) -> list[Path]:
+    """The published releases, oldest first (their names sort by the time of the publish)."""
+    folder = releases_folder(serving)
+    return sorted(folder.iterdir(), key=lambda path: path.name) if folder.is_dir() else []
+
+
+def current_release(serving: Path) -> Path | None:
+    link = current_link(serving)
+    return link.parent / os.readlink(link) if link.is_symlink() else None
+
+
+def point_current(serving: Path, release: Path) -> None:
+    """Make ``release`` the current one: a new link renamed onto the current link, durably."""
+    link = current_link(serving)
+    temporary = new_temp_path(serving)
+    os.symlink(os.path.relpath(release, link.parent), temporary)
+    # Nobody writes the serving file, so a WAL beside it can only be a stale one (from a
+    # read-write open that crashed): DuckDB must never replay it onto another release.
+    serving.with_name(serving.name + ".wal").unlink(missing_ok=True)
+    os.replace(temporary, link)
+    fsync_path(link.parent)
+
+
+def make_current(settings: PublishSettings, staging: Path) -> Path:
+    """Move the complete release ``staging`` among the releases and make it current; the
+    serving file, Parquet and campaign paths are links through the current link, so the one
+    rename of :func:`point_current` swaps all three together. Keeps the release that was
+    current before (readers may still have it open) and removes older ones."""
+    folder = releases_folder(settings.serving)
+    folder.mkdir(exist_ok=True)
+    stamp = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{time.time_ns() % 10**9:09d}-{os.getpid()}"
+    release = folder / stamp
+    os.rename(staging, release)
+    fsync_path(folder)
+    previous = current_release(settings.serving)
+    through = current_link(settings.serving)
+    paths = {
+        settings.serving: through / settings.serving.name,
+        settings.parquet_dir: through / RELEASE_PARQUET,
+        settings.campaigns: through / RELEASE_CAMPAIGNS,
+    }
+    fresh = {path: target for path, target in paths.items() if not path.exists() and not path.is_symlink()}
+    for path, target in fresh.items():  # nothing was published there: no reader to keep consistent
+        link_path(path, target)
+    point_current(settings.serving, release)
+    for path, target in paths.items():
+        if path not in fresh and not links_to(path, target):
+            # Published by an earlier layout (a plain serving file, a Parquet link to a version
+            # folder): these three renames follow the one above, once.
+            link_path(path, target)
+    keep = {release.name, previous.name if previous else None}
+    for old in releases(settings.serving):
+        if old.name not in keep:
+            remove_path(old)
+    return release
+
+
+def link_path(path: Path, target: Path) -> None:
+    """Make ``path`` a relative link to ``target`` in one rename. What an earlier layout had
+    there (a plain folder, moved aside first; the version folders a link pointed to) is removed."""
+    temporary = new_temp_path(path)
+    os.symlink(os.path.relpath(target, path.parent), temporary)
+    aside = None
+    if path.is_dir() and not path.is_symlink():
+        aside = new_temp_path(path)
+        os.rename(path, aside)
+    os.replace(temporary, path)
+    fsync_path(path.parent)
+    if aside is not None:
+        remove_path(aside)
+    for old in path.parent.glob(glob_escape(legacy_version_prefix(path)) + "*"):
+        remove_path(old)
+
+
+def links_to(path: Path, target: Path) -> bool:
+    return path.is_symlink() and os.readlink(path) == os.path.relpath(target, path.parent)
+
+
+def legacy_version_prefix(path: Path) -> str:
+    """The name prefix of the Parquet and campaign version folders of the earlier layout."""
+    return f".{path.name}.v-"
 
 
 @contextlib.contextmanager
@@ -450,55 +566,6 @@ def fsync_path(path: Path) -> None:
         os.close(descriptor)
 
 
-def swap_in_file(new_file: Path, target: Path) -> None:
-    """Atomically make ``new_file`` the file at ``target`` (same folder), durably."""
-    fsync_path(new_file)
-    # Nobody writes the serving file, so a WAL beside it can only be a stale one (from a
-    # read-write open that crashed): DuckDB must never replay it onto the new file.
-    target.with_name(target.name + ".wal").unlink(missing_ok=True)
-    os.replace(new_file, target)
-    fsync_path(target.parent)
-
-
-def version_prefix(path: Path) -> str:
-    """The name prefix of the Parquet version folders beside ``path``."""
-    return f".{path.name}.v-"
-
-
-def swap_in_folder(new_folder: Path, target: Path) -> None:
-    """Make ``target`` a link to ``new_folder`` (renamed to a version folder) in one rename.
-
-    Keeps the version folder the link pointed to before (readers may be listing it) and
-    removes older ones.
-    """
-    stamp = f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
-    version = target.with_name(f"{version_prefix(target)}{stamp}")
-    os.rename(new_folder, version)
-    previous = current_version(target)
-    link = new_temp_path(target)
-    os.symlink(version.name, link)
-    os.replace(link, target)
-    fsync_path(target.parent)
-    keep = {version.name, previous.name if previous else None}
-    for old in target.parent.glob(glob_escape(version_prefix(target)) + "*"):
-        if old.name not in keep:
-            remove_path(old)
-
-
-def current_version(target: Path) -> Path | None:
-    """The version folder ``target`` links to; a plain folder is first moved to one."""
-    if target.is_symlink():
-        return target.parent / os.readlink(target)
-    if not target.exists():
-        return None
-    if not target.is_dir():
-        raise PublishError(f"Parquet path {target} exists and is not a folder")
-    # A plain folder (made by hand or by an older publish): it becomes the previous version.
-    legacy = target.with_name(f"{version_prefix(target)}0-{secrets.token_hex(4)}")
-    os.rename(target, legacy)
-    return legacy
-
-
 def format_result(result: PublishResult, *, verbose: bool = False) -> str:
     """What the command prints: one line per output; with ``verbose`` every table's rows too."""
     total_rows = sum(table.rows for table in result.tables)
@@ -520,10 +587,14 @@ def format_result(result: PublishResult, *, verbose: bool = False) -> str:
         f"publish: {len(result.campaign_lists)} campaign lists (CSV and Parquet, {customers:,} customers)"
         f" in {result.campaign_dir}/ (index.csv lists them)"
     )
+    lines.append(
+        f"publish: release {result.release.name} is current for all three (one rename; the one before"
+        " it is kept for open readers and for --rollback)"
+    )
     return "\n".join(lines)
 
 
-def parse_args(argv: Sequence[str] | None, defaults: PublishSettings) -> tuple[PublishSettings, bool]:
+def parse_args(argv: Sequence[str] | None, defaults: PublishSettings) -> tuple[PublishSettings, bool, bool]:
     """The settings from the command line, defaulting to the environment's."""
     parser = argparse.ArgumentParser(
         prog="python -m custseg.tools.publish",
@@ -555,11 +626,17 @@ def parse_args(argv: Sequence[str] | None, defaults: PublishSettings) -> tuple[P
         help=f"DuckDB storage version of the serving file (default {defaults.storage_version})",
     )
     parser.add_argument("--verbose", action="store_true", help="list every published table with its rows")
+    parser.add_argument(
+        "--rollback",
+        action="store_true",
+        help="make the release published before the current one current again (serving file, Parquet"
+        " and campaign lists together) instead of publishing",
+    )
     args = parser.parse_args(argv)
     settings = PublishSettings(
         args.build, args.serving, args.parquet_dir, args.storage_version, args.campaign_dir
     )
-    return settings, args.verbose
+    return settings, args.verbose, args.rollback
 
 
 def disk_full(error: BaseException) -> bool:
@@ -571,7 +648,18 @@ def disk_full(error: BaseException) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point: publish and print what was published."""
-    settings, verbose = parse_args(argv, PublishSettings.from_env())
+    settings, verbose, roll_back = parse_args(argv, PublishSettings.from_env())
+    if roll_back:
+        try:
+            release = rollback(settings)
+        except (PublishError, OSError) as error:
+            print(f"publish: error: {error}", file=sys.stderr)
+            return 1
+        print(
+            f"publish: rolled back: release {release.name} is current again at {settings.serving},"
+            f" {settings.parquet_dir}/ and {settings.campaigns}/"
+        )
+        return 0
     try:
         result = publish(settings)
     except (PublishError, duckdb.Error, OSError) as error:
