@@ -206,7 +206,10 @@ def test_parquet_set_has_one_file_per_mart_with_the_same_rows(published: Publish
 
 def test_cli_prints_what_it_published(published: Published) -> None:
     output = published.cli_output
-    assert len(output.splitlines()) == 3, output  # one line per output: serving file, Parquet, lists
+    # one line per output (serving file, Parquet, lists) and one for the release they form
+    assert len(output.splitlines()) == 4, output
+    release = current_release(published.serving)
+    assert f"publish: release {release.name} is current for all three" in output
     assert "storage version v1.0.0" in output
     assert re.search(r"in \d+\.\d s", output)
     marts = query(published.build, "select count(*) from duckdb_tables() where schema_name = 'marts'")[0][0]
