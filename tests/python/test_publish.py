@@ -615,10 +615,13 @@ def test_rollback_brings_back_the_release_before_for_all_three(published: Publis
     assert query(serving, SMARTCART_SEGMENTS_QUERY) == query(published.build, SMARTCART_SEGMENTS_QUERY)
 
 
-def test_the_first_publish_over_the_earlier_layout_links_its_paths(published: Published, tmp_path: Path) -> None:
+def test_the_first_publish_over_the_earlier_layout_links_its_paths(
+    published: Published, tmp_path: Path
+) -> None:
     """A plain serving file and Parquet/campaign links to version folders (the layout before
     releases) become links into the current release; the version folders go."""
-    serving, parquet_dir, campaigns = tmp_path / "serving.duckdb", tmp_path / "parquet", tmp_path / "campaigns"
+    serving, parquet_dir = tmp_path / "serving.duckdb", tmp_path / "parquet"
+    campaigns = tmp_path / "campaigns"
     shutil.copyfile(published.build, serving)
     for path in (parquet_dir, campaigns):
         version = path.with_name(f".{path.name}.v-20260101T000000-abcd")
