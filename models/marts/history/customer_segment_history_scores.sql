@@ -41,7 +41,7 @@ item_model as (
     are the scores predict_segment computes from the items at once (the same arithmetic, in
     exact sums). One row per customer, item and period, not per point.
 #}
-{# Bought up to a period: the lines so far and before it (so far less the period's own). #}
+{# Bought up to a period: the lines so far and before it (so far, less the lines of the period itself). #}
 item_changes as (
 
     select
