@@ -279,7 +279,8 @@ def make_current(settings: PublishSettings, staging: Path) -> Path:
     current before (readers may still have it open) and removes older ones."""
     folder = releases_folder(settings.serving)
     folder.mkdir(exist_ok=True)
-    stamp = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{time.time_ns() % 10**9:09d}-{os.getpid()}"
+    now = time.time_ns()  # one reading, so that the names sort by time
+    stamp = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime(now // 10**9))}-{now % 10**9:09d}-{os.getpid()}"
     release = folder / stamp
     os.rename(staging, release)
     fsync_path(folder)
