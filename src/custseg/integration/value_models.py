@@ -10,6 +10,7 @@ import multiprocessing
 import warnings
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
 import numpy as np
@@ -113,7 +114,14 @@ def fit_value_sources_in_worker(
             holdout_days=holdout_days,
             holdout_sources=list(holdout_sources),
         )
-        return job.result()
+        try:
+            return job.result()
+        except BrokenProcessPool as error:
+            raise RuntimeError(
+                "the value models' worker process stopped before it finished (killed, or out of "
+                "memory): no customer value this build; run it again, or lower var "
+                "customer_value_fit_max_customers"
+            ) from error
 
 
 def fit_value_sources(
