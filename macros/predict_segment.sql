@@ -200,16 +200,23 @@
     `features_relation`, and with_items the CTE item_scores: id, feature, value) and the model
     (CTEs model_features, projection, centroids) to `distances`: one row per customer and
     segment with distance_to_centroid, in model space. Long form (one row per customer and
-    feature, then per customer and component), summed exactly.
+    feature, then per customer and component), summed exactly; the form of every engine
+    without its own (Spark), and of DuckDB too with var predict_segment_long_form.
 #}
 {% macro segment_distances(features_relation, id_column, with_items) -%}
+    {%- if var('predict_segment_long_form', false) -%}
+        {{ return(default__segment_distances(features_relation, id_column, with_items)) }}
+    {%- endif -%}
     {{ return(adapter.dispatch('segment_distances', 'custseg')(features_relation, id_column, with_items)) }}
 {%- endmacro %}
 
 {% macro default__segment_distances(features_relation, id_column, with_items) -%}
     customers as (
-        select distinct {{ id_column }}
+        select
+            {{ id_column }},
+            count(*) as feature_rows
         from {{ features_relation }}
+        group by {{ id_column }}
     ),
 
     feature_values as (
@@ -243,6 +250,11 @@
             on
                 customers.{{ id_column }} = all_values.{{ id_column }}
                 and model_features.feature = all_values.feature
+        {# Summed over the long form, a customer's second row would double its coordinates. #}
+        where {{ fail_if(
+            'customers.feature_rows > 1',
+            "'predict_segment: a customer has more than one value for a feature: ' || customers." ~ id_column
+        ) }}
     ),
 
     model_space as (

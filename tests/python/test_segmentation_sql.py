@@ -1,7 +1,8 @@
 """The SQL twin: the macro predict_segment, compiled by dbt, run in DuckDB on the parameter
 tables of a Python fit, scores every customer as the Python reference does, for every
 algorithm, with PCA, robust scaling, the item pattern, and excluded rows with missing or
-negative values. A test that moves one centre shows the comparison can fail."""
+negative values, in DuckDB's own form and in the long form Spark runs. A test that moves one
+centre shows the comparison can fail."""
 
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ from custseg.segmentation import SegmentationWarning, fit_segmentation
 ITEMS = ("customer_id", "stock_code", "purchase_lines")
 
 
-@pytest.fixture(scope="module")
-def compiled(tmp_path_factory) -> dict:
+@pytest.fixture(scope="module", params=["duckdb", "long_form"])
+def compiled(request, tmp_path_factory) -> dict:
     """The macro's SQL for source 'synthetic', with and without the item relation, and the
-    warehouse file its refs point to."""
+    warehouse file its refs point to; in DuckDB's own form and in the long form Spark runs
+    (var predict_segment_long_form), so every test checks both."""
+    long_form = request.param == "long_form"
     workdir = tmp_path_factory.mktemp("twin")
     warehouse = workdir / "twin.duckdb"
     calls = {
@@ -34,6 +37,7 @@ def compiled(tmp_path_factory) -> dict:
         "--quiet",
         "--inline",
         f"\n{marker}\n".join(calls.values()),
+        *(["--vars", "{predict_segment_long_form: true}"] if long_form else []),
         workdir=workdir,
         warehouse=warehouse,
     )
