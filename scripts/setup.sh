@@ -65,6 +65,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
     # uv creates the environment and installs the pinned set in a fraction of pip's time; pip
     # is the fallback (no pip beside the interpreter, or an index only pip.conf names).
     echo "setup: installing them with uv $UV_VERSION"
+    # uv trusts the platform's certificate store as pip does (a proxy's own CA installed there).
+    export UV_SYSTEM_CERTS="${UV_SYSTEM_CERTS:-1}"
     if "$python" -m pip install --quiet --disable-pip-version-check --target "$tools" "uv==$UV_VERSION" >"$log" 2>&1 \
         && "$tools/bin/uv" venv --quiet --seed --python "$python" .venv >"$log" 2>&1 \
         && "$tools/bin/uv" pip install --python .venv/bin/python -r requirements.txt >"$log" 2>&1 \
