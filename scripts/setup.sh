@@ -101,15 +101,3 @@ if [ "$with_spark" = 1 ] && { [ ! -f "$spark_stamp" ] || [ "$(cat "$spark_stamp"
     echo "$spark_wanted" > "$spark_stamp"
     echo "setup: Spark packages ready in $((SECONDS - started)) s"
 fi
-
-# Headless Chromium for the browser tests of the docs site and the segment report, and tmux for
-# the Harlequin test (tests/python/test_bi_clients.py). Installed only when missing and when
-# running as root with apt-get; otherwise those tests skip.
-missing=()
-command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-command -v tmux >/dev/null 2>&1 || missing+=(tmux)
-if [ "${#missing[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "setup: installing ${missing[*]} (for the browser and terminal tests)"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; } \
-        || echo "setup: could not install ${missing[*]}; the tests that need them will skip" >&2
-fi

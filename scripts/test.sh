@@ -24,6 +24,18 @@ if ! command -v g++ >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get 
         || echo "== g++ could not be installed: the value models run on PyTensor's NumPy backend"
 fi
 
+# Headless Chromium for the browser tests of the docs site and the segment report, and tmux for
+# the Harlequin test (tests/python/test_bi_clients.py); the main job needs neither. Installed
+# only when missing and when running as root with apt-get; otherwise those tests skip.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+if [ "${#missing[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing ${missing[*]} for the browser and terminal tests (apt-get)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; } \
+        || echo "== could not install ${missing[*]}: the tests that need them will skip" >&2
+fi
+
 echo "== dbt build (bundled sample)"
 CUSTSEG_DUCKDB_PATH=warehouse/test.duckdb dbt build --target-path target/test
 
