@@ -125,7 +125,8 @@
 
     {{ segment_distances(features_relation, id_column, with_items=item_relation is not none or item_scores is not none) }},
 
-    {# Every segment once per customer: a segment next to itself is a customer scored twice. #}
+    {# Every segment once per customer: a segment next to itself is a customer scored twice
+       (DuckDB's vector form; the long form stops earlier, where it would sum the rows). #}
     ranked as (
         select
             {{ id_column }},
